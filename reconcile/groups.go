@@ -1,0 +1,223 @@
+package reconcile
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/dirsync/dirsync/connectors"
+	"github.com/dirsync/dirsync/store"
+)
+
+func (pl *planner) planGroups() {
+	src := pl.opts.Source
+	byName := make(map[string]*store.Group, len(pl.st.Groups))
+	ownedBySrc := map[string]*store.Group{}
+	for _, g := range pl.st.Groups {
+		byName[store.FoldName(g.DisplayName)] = g
+		if g.Owner == src {
+			ownedBySrc[g.SourceID] = g
+		}
+	}
+	names, ids := map[string]int{}, map[string]int{}
+	for _, g := range pl.snap.Groups {
+		names[store.FoldName(g.DisplayName)]++
+		ids[g.SourceID]++
+	}
+	matched := map[string]bool{}
+	for _, sg := range pl.snap.Groups {
+		skip := func(kind Kind, id, reason string) {
+			pl.add(&Action{Kind: kind, Object: "group", ID: id, Name: sg.DisplayName, SourceID: sg.SourceID, Reason: reason})
+		}
+		switch {
+		case strings.TrimSpace(sg.DisplayName) == "":
+			skip(Skip, "", "no displayName")
+			continue
+		case sg.SourceID == "":
+			skip(Skip, "", "no source id")
+			continue
+		case names[store.FoldName(sg.DisplayName)] > 1:
+			skip(Skip, "", "displayName appears more than once in the source's data")
+			continue
+		case ids[sg.SourceID] > 1:
+			skip(Skip, "", "source id appears more than once in the source's data")
+			continue
+		}
+		cur, ok := ownedBySrc[sg.SourceID]
+		if !ok {
+			cur = byName[store.FoldName(sg.DisplayName)]
+		}
+		if cur != nil && matched[cur.ID] {
+			cur = nil
+		}
+		var want *store.Group
+		switch {
+		case cur == nil:
+			want = &store.Group{ID: pl.opts.NewID(), Owner: src}
+			mapGroup(want, sg)
+			pl.add(&Action{Kind: CreateGroup, Object: "group", ID: want.ID, Name: want.DisplayName,
+				SourceID: sg.SourceID, Changes: store.DiffGroups(&store.Group{}, want), group: want})
+		case cur.Owner != "" && cur.Owner != src:
+			skip(Conflict, cur.ID, fmt.Sprintf("displayName is owned by source %q; not taken over", cur.Owner))
+			continue
+		default:
+			if other, taken := byName[store.FoldName(sg.DisplayName)]; taken && other.ID != cur.ID {
+				skip(Conflict, cur.ID, fmt.Sprintf("cannot rename %q: displayName is taken by another group", cur.DisplayName))
+				matched[cur.ID] = true
+				continue
+			}
+			want = cloneGroup(cur)
+			want.Owner = src
+			mapGroup(want, sg)
+			kind, reason := UpdateGroup, ""
+			if cur.Owner == "" {
+				kind, reason = AdoptGroup, "unowned group with the same displayName linked to this source"
+			}
+			if ch := store.DiffGroups(cur, want); len(ch) > 0 {
+				pl.add(&Action{Kind: kind, Object: "group", ID: cur.ID, Name: want.DisplayName,
+					SourceID: sg.SourceID, Changes: ch, Reason: reason, group: want})
+			}
+		}
+		matched[want.ID] = true
+		pl.planMembers(want, sg)
+	}
+	var gone []*store.Group
+	switch pl.snap.Kind {
+	case connectors.Full:
+		for _, g := range pl.st.Groups {
+			if g.Owner == src && !matched[g.ID] {
+				gone = append(gone, g)
+			}
+		}
+	case connectors.Delta:
+		for _, id := range pl.snap.RemovedGroups {
+			if g, ok := ownedBySrc[id]; ok && !matched[g.ID] {
+				gone = append(gone, g)
+			}
+		}
+	}
+	for _, g := range gone {
+		pl.add(&Action{Kind: OutOfScope, Object: "group", ID: g.ID, Name: g.DisplayName, SourceID: g.SourceID,
+			Reason: "no longer in the source's scope; kept with its members (a pull never deletes)"})
+	}
+}
+
+func mapGroup(g *store.Group, sg connectors.Group) {
+	g.DisplayName = sg.DisplayName
+	g.SourceID = sg.SourceID
+	g.ExternalID = sg.ExternalID
+}
+
+func cloneGroup(g *store.Group) *store.Group {
+	c := *g
+	if g.Extra != nil {
+		c.Extra = make(map[string]any, len(g.Extra))
+		for k, v := range g.Extra {
+			c.Extra[k] = v
+		}
+	}
+	return &c
+}
+
+// planMembers applies group overwrite: the source's member list replaces the
+// group's membership. Members the directory does not hold are reported in
+// Missing and never invented.
+func (pl *planner) planMembers(g *store.Group, sg connectors.Group) {
+	var want []string
+	var missing []string
+	seen := map[string]bool{}
+	for _, sid := range sg.Members {
+		u := pl.srcToUser[sid]
+		if u == nil && pl.snap.Kind == connectors.Delta {
+			// A delta lists only changed users: fall back to the source's
+			// existing user with that id, unless this plan deactivates it.
+			if cur, ok := pl.ownedBySrc[sid]; ok && !pl.matched[cur.ID] {
+				u = cur
+			}
+		}
+		if u == nil {
+			missing = append(missing, sid)
+			continue
+		}
+		if !seen[u.ID] {
+			seen[u.ID] = true
+			want = append(want, u.ID)
+		}
+	}
+	have := map[string]bool{}
+	for _, id := range pl.st.Members[g.ID] {
+		have[id] = true
+	}
+	a := &Action{Kind: SetMembers, Object: "group", ID: g.ID, Name: g.DisplayName, SourceID: sg.SourceID, group: g}
+	for _, id := range want {
+		if !have[id] {
+			a.Added = append(a.Added, pl.member(id))
+		}
+	}
+	for id := range have {
+		if seen[id] {
+			continue
+		}
+		// A protected user (a break-glass admin) never loses a membership.
+		if u, ok := pl.userByID[id]; ok && pl.protected[store.FoldName(u.UserName)] {
+			want = append(want, id)
+			continue
+		}
+		a.Removed = append(a.Removed, pl.member(id))
+	}
+	sort.Strings(missing)
+	a.Missing = missing
+	if len(a.Added)+len(a.Removed) == 0 && len(missing) == 0 {
+		return
+	}
+	if len(a.Added)+len(a.Removed) == 0 {
+		// Nothing to write, but the admin must see who could not be added.
+		a.Kind, a.Reason = Skip, "members not in the directory were not added"
+	}
+	sortMembers(a.Added)
+	sortMembers(a.Removed)
+	sort.Strings(want)
+	a.memberTo = want
+	pl.add(a)
+}
+
+func (pl *planner) member(id string) Member {
+	if u, ok := pl.userByID[id]; ok {
+		return Member{ID: id, UserName: u.UserName}
+	}
+	return Member{ID: id}
+}
+
+func sortMembers(m []Member) {
+	sort.Slice(m, func(i, j int) bool {
+		if m[i].UserName != m[j].UserName {
+			return m[i].UserName < m[j].UserName
+		}
+		return m[i].ID < m[j].ID
+	})
+}
+
+var kindOrder = map[Kind]int{
+	CreateUser: 0, AdoptUser: 1, UpdateUser: 2, ReactivateUser: 3, DeactivateUser: 4,
+	CreateGroup: 5, AdoptGroup: 6, UpdateGroup: 7, SetMembers: 8,
+	Conflict: 9, Skip: 10, OutOfScope: 11,
+}
+
+// sortActions orders a plan stably: users before groups, then by what the
+// action does, then by name. Apply relies on users coming before groups and
+// group records before their members.
+func sortActions(as []*Action) {
+	sort.SliceStable(as, func(i, j int) bool {
+		a, b := as[i], as[j]
+		if a.Object != b.Object {
+			return a.Object == "user"
+		}
+		if kindOrder[a.Kind] != kindOrder[b.Kind] {
+			return kindOrder[a.Kind] < kindOrder[b.Kind]
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.SourceID < b.SourceID
+	})
+}

@@ -1,0 +1,295 @@
+package reconcile
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"github.com/dirsync/dirsync/connectors"
+	"github.com/dirsync/dirsync/store"
+)
+
+// planner holds the indexes one Build uses.
+type planner struct {
+	st   *State
+	snap *connectors.Snapshot
+	opts Options
+	plan *Plan
+
+	byName      map[string]*store.User // folded userName -> user, whole directory
+	ownedBySrc  map[string]*store.User // source id -> the source's user (active first)
+	protected   map[string]bool
+	matched     map[string]bool        // directory user ids claimed by this snapshot
+	srcToUser   map[string]*store.User // snapshot source id -> directory user after the plan
+	userByID    map[string]*store.User
+	activeOwned int
+}
+
+func newPlanner(st *State, snap *connectors.Snapshot, opts Options, p *Plan) *planner {
+	pl := &planner{
+		st: st, snap: snap, opts: opts, plan: p,
+		byName:     make(map[string]*store.User, len(st.Users)),
+		ownedBySrc: map[string]*store.User{},
+		protected:  map[string]bool{},
+		matched:    map[string]bool{},
+		srcToUser:  make(map[string]*store.User, len(snap.Users)),
+		userByID:   make(map[string]*store.User, len(st.Users)),
+	}
+	for _, n := range opts.Protected {
+		pl.protected[store.FoldName(n)] = true
+	}
+	for _, u := range st.Users {
+		pl.byName[store.FoldName(u.UserName)] = u
+		pl.userByID[u.ID] = u
+		if u.Owner != opts.Source {
+			continue
+		}
+		if u.Active {
+			pl.activeOwned++
+		}
+		// Under username_change = "new" an old, deactivated account keeps its
+		// source id beside the new one; the active account is the live one.
+		if prev, ok := pl.ownedBySrc[u.SourceID]; !ok || (!prev.Active && u.Active) {
+			pl.ownedBySrc[u.SourceID] = u
+		}
+	}
+	return pl
+}
+
+func (pl *planner) add(a *Action) { pl.plan.Actions = append(pl.plan.Actions, a) }
+
+// validUsers drops, with a Skip each, users that cannot be applied: no
+// userName, a malformed email, or a userName or id that appears twice in one
+// snapshot (which of the two is right cannot be known).
+func (pl *planner) validUsers() []connectors.User {
+	names, ids := map[string]int{}, map[string]int{}
+	for _, u := range pl.snap.Users {
+		names[store.FoldName(u.UserName)]++
+		ids[u.SourceID]++
+	}
+	var out []connectors.User
+	for _, u := range pl.snap.Users {
+		reason := ""
+		switch {
+		case strings.TrimSpace(u.UserName) == "":
+			reason = "no userName"
+		case u.SourceID == "":
+			reason = "no source id"
+		case names[store.FoldName(u.UserName)] > 1:
+			reason = "userName appears more than once in the source's data"
+		case ids[u.SourceID] > 1:
+			reason = "source id appears more than once in the source's data"
+		case u.Email != "" && !validEmail(u.Email):
+			reason = fmt.Sprintf("invalid email %q", u.Email)
+		}
+		if reason != "" {
+			pl.add(&Action{Kind: Skip, Object: "user", Name: u.UserName, SourceID: u.SourceID, Reason: reason})
+			continue
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s
+}
+
+func (pl *planner) planUsers() {
+	for _, su := range pl.validUsers() {
+		pl.planUser(su)
+	}
+	switch pl.snap.Kind {
+	case connectors.Full:
+		// Whatever the source owns and the snapshot no longer lists has left
+		// its scope (unassigned, deleted, filtered out).
+		for _, u := range pl.st.Users {
+			if u.Owner == pl.opts.Source && !pl.matched[u.ID] && u.Active {
+				pl.deactivate(u, "no longer in the source's scope")
+			}
+		}
+	case connectors.Delta:
+		for _, id := range pl.snap.RemovedUsers {
+			if u, ok := pl.ownedBySrc[id]; ok && !pl.matched[u.ID] && u.Active {
+				pl.matched[u.ID] = true
+				pl.deactivate(u, "deleted or removed from scope in the source")
+			}
+		}
+	}
+}
+
+func (pl *planner) deactivate(u *store.User, reason string) {
+	if pl.protected[store.FoldName(u.UserName)] {
+		pl.add(&Action{Kind: Skip, Object: "user", ID: u.ID, Name: u.UserName, SourceID: u.SourceID,
+			Reason: "protected user (safety.protected_users); would deactivate: " + reason})
+		return
+	}
+	want := u.Clone()
+	want.Active = false
+	pl.add(&Action{Kind: DeactivateUser, Object: "user", ID: u.ID, Name: u.UserName, SourceID: u.SourceID,
+		Reason: reason, Changes: store.DiffUsers(u, want), user: want})
+}
+
+// match finds the directory user a snapshot user is, following the source's
+// rules, and says how it was found.
+func (pl *planner) match(su connectors.User) (cur *store.User, byID bool) {
+	if pl.opts.RenameInPlace {
+		if u, ok := pl.ownedBySrc[su.SourceID]; ok && !pl.matched[u.ID] {
+			return u, true
+		}
+	}
+	if u, ok := pl.byName[store.FoldName(su.UserName)]; ok && !pl.matched[u.ID] {
+		return u, false
+	}
+	return nil, false
+}
+
+func (pl *planner) planUser(su connectors.User) {
+	src := pl.opts.Source
+	cur, _ := pl.match(su)
+	skip := func(kind Kind, id, reason string) {
+		pl.add(&Action{Kind: kind, Object: "user", ID: id, Name: su.UserName, SourceID: su.SourceID, Reason: reason})
+	}
+	if pl.protected[store.FoldName(su.UserName)] || (cur != nil && pl.protected[store.FoldName(cur.UserName)]) {
+		id := ""
+		if cur != nil {
+			id = cur.ID
+			pl.matched[cur.ID] = true
+			pl.srcToUser[su.SourceID] = cur
+		}
+		skip(Skip, id, "protected user (safety.protected_users)")
+		return
+	}
+	if cur == nil {
+		u := &store.User{ID: pl.opts.NewID(), Owner: src}
+		applyMapped(u, su)
+		pl.srcToUser[su.SourceID] = u
+		pl.userByID[u.ID] = u
+		pl.add(&Action{Kind: CreateUser, Object: "user", ID: u.ID, Name: u.UserName, SourceID: su.SourceID,
+			Changes: store.DiffUsers(&store.User{}, u), user: u})
+		return
+	}
+	if cur.Owner != "" && cur.Owner != src {
+		skip(Conflict, cur.ID, fmt.Sprintf("userName is owned by source %q; not taken over", cur.Owner))
+		return
+	}
+	// A rename in place must not collide with another user's name.
+	if other, ok := pl.byName[store.FoldName(su.UserName)]; ok && other.ID != cur.ID {
+		skip(Conflict, cur.ID, fmt.Sprintf("cannot rename %q: userName is taken by another user (%s)", cur.UserName, ownerOf(other)))
+		pl.matched[cur.ID] = true
+		return
+	}
+	pl.matched[cur.ID] = true
+	want := cur.Clone()
+	want.Owner = src
+	applyMapped(want, su)
+	pl.srcToUser[su.SourceID] = want
+	pl.userByID[want.ID] = want
+	changes := store.DiffUsers(cur, want)
+	kind := UpdateUser
+	reason := ""
+	switch {
+	case cur.Owner == "":
+		kind, reason = AdoptUser, "unowned user with the same userName linked to this source"
+	case cur.Active && !want.Active:
+		kind, reason = DeactivateUser, "disabled, suspended or deprovisioned in the source"
+	case !cur.Active && want.Active:
+		kind, reason = ReactivateUser, "active again in the source"
+	}
+	if len(changes) == 0 {
+		return
+	}
+	pl.add(&Action{Kind: kind, Object: "user", ID: cur.ID, Name: want.UserName, SourceID: su.SourceID,
+		Changes: changes, Reason: reason, user: want})
+}
+
+func ownerOf(u *store.User) string {
+	if u.Owner == "" {
+		return "unowned"
+	}
+	return "owned by " + u.Owner
+}
+
+// applyMapped writes the attributes a source manages onto u, leaving every
+// other attribute (pushed extras, other emails) as it is.
+func applyMapped(u *store.User, su connectors.User) {
+	u.UserName = su.UserName
+	u.SourceID = su.SourceID
+	u.ExternalID = su.ExternalID
+	u.DisplayName = su.DisplayName
+	u.Name.GivenName = su.GivenName
+	u.Name.FamilyName = su.FamilyName
+	u.Active = su.Active
+	if su.Email != "" && !strings.EqualFold(su.Email, u.PrimaryEmail()) {
+		u.Emails = setPrimaryEmail(u.Emails, su.Email)
+	}
+	for k, v := range su.Enterprise {
+		if u.Enterprise == nil {
+			u.Enterprise = map[string]any{}
+		}
+		setEnterprise(u.Enterprise, k, v)
+	}
+}
+
+// setPrimaryEmail replaces the primary (else work) address, or adds one.
+func setPrimaryEmail(emails []store.Email, addr string) []store.Email {
+	out := append([]store.Email(nil), emails...)
+	for _, pick := range []func(store.Email) bool{
+		func(e store.Email) bool { return e.Primary },
+		func(e store.Email) bool { return strings.EqualFold(e.Type, "work") },
+	} {
+		for i := range out {
+			if pick(out[i]) {
+				out[i].Value = addr
+				return out
+			}
+		}
+	}
+	return append([]store.Email{{Value: addr, Type: "work", Primary: true}}, out...)
+}
+
+// setEnterprise sets one enterprise attribute; manager is complex in SCIM
+// ({"value": id}), the others are strings. An empty value removes it.
+func setEnterprise(ent map[string]any, key, val string) {
+	if val == "" {
+		delete(ent, key)
+		return
+	}
+	if key == "manager" {
+		if m, ok := ent[key].(map[string]any); ok && m["value"] == val {
+			return
+		}
+		ent[key] = map[string]any{"value": val}
+		return
+	}
+	ent[key] = val
+}
+
+// guard holds the plan's deactivations when they exceed the safety limits.
+func (pl *planner) guard() {
+	var deact []*Action
+	for _, a := range pl.plan.Actions {
+		if a.Kind == DeactivateUser {
+			deact = append(deact, a)
+		}
+	}
+	n := len(deact)
+	if n == 0 || pl.opts.AllowDeactivations {
+		return
+	}
+	reason := ""
+	switch {
+	case n > pl.opts.MaxDeactivations:
+		reason = fmt.Sprintf("%d deactivations exceed safety.max_deactivations (%d)", n, pl.opts.MaxDeactivations)
+	case pl.activeOwned > 0 && float64(n)*100/float64(pl.activeOwned) > pl.opts.MaxDeactivationPercent:
+		reason = fmt.Sprintf("%d deactivations are %.1f%% of the source's %d active users, above safety.max_deactivation_percent (%g%%)",
+			n, float64(n)*100/float64(pl.activeOwned), pl.activeOwned, pl.opts.MaxDeactivationPercent)
+	default:
+		return
+	}
+	pl.plan.Held, pl.plan.HeldReason = true, reason+"; re-run with --allow-deactivations to apply them"
+	for _, a := range deact {
+		a.Held = true
+	}
+}
