@@ -125,7 +125,11 @@ func cloneGroup(g *store.Group) *store.Group {
 func (pl *planner) planMembers(g *store.Group, sg connectors.Group) {
 	var want []string
 	var missing []string
-	seen := map[string]bool{}
+	// Reuse the two sets across groups: ten thousand groups of a hundred
+	// members would otherwise allocate two million map entries per plan.
+	seen, have := pl.seenBuf, pl.haveBuf
+	clear(seen)
+	clear(have)
 	for _, sid := range sg.Members {
 		u := pl.srcToUser[sid]
 		if u == nil && pl.snap.Kind == connectors.Delta {
@@ -144,7 +148,6 @@ func (pl *planner) planMembers(g *store.Group, sg connectors.Group) {
 			want = append(want, u.ID)
 		}
 	}
-	have := map[string]bool{}
 	for _, id := range pl.st.Members[g.ID] {
 		have[id] = true
 	}

@@ -23,6 +23,8 @@ type planner struct {
 	srcToUser   map[string]*store.User // snapshot source id -> directory user after the plan
 	userByID    map[string]*store.User
 	activeOwned int
+	// Scratch sets for planMembers.
+	seenBuf, haveBuf map[string]bool
 }
 
 func newPlanner(st *State, snap *connectors.Snapshot, opts Options, p *Plan) *planner {
@@ -34,6 +36,8 @@ func newPlanner(st *State, snap *connectors.Snapshot, opts Options, p *Plan) *pl
 		matched:    map[string]bool{},
 		srcToUser:  make(map[string]*store.User, len(snap.Users)),
 		userByID:   make(map[string]*store.User, len(st.Users)),
+		seenBuf:    map[string]bool{},
+		haveBuf:    map[string]bool{},
 	}
 	for _, n := range opts.Protected {
 		pl.protected[store.FoldName(n)] = true

@@ -32,7 +32,7 @@ func (t *Tx) audit(ctx context.Context, action, objType, objID, objName string, 
 	if detail != nil {
 		d = marshalJSON(detail, "")
 	}
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO audit (at, channel, integration, run_id, actor, action,
+	_, err := t.exec(ctx, `INSERT INTO audit (at, channel, integration, run_id, actor, action,
 		object_type, object_id, object_name, changes, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
 		formatTime(t.now), string(t.actor.Channel), t.actor.Integration, t.actor.RunID, t.actor.Who,
 		action, objType, objID, objName, marshalJSON(changes, "[]"), d)

@@ -35,7 +35,7 @@ func DiffUsers(a, b *User) []Change {
 	str("name.middleName", a.Name.MiddleName, b.Name.MiddleName)
 	str("name.honorificPrefix", a.Name.HonorificPrefix, b.Name.HonorificPrefix)
 	str("name.honorificSuffix", a.Name.HonorificSuffix, b.Name.HonorificSuffix)
-	if !sameJSON(a.Emails, b.Emails) {
+	if !sameEmails(a.Emails, b.Emails) {
 		c = append(c, Change{Field: "emails", Old: jsonValue(a.Emails), New: jsonValue(b.Emails)})
 	}
 	if a.Active != b.Active {
@@ -70,6 +70,9 @@ func diffMaps(prefix string, a, b map[string]any) []Change {
 	for k := range b {
 		keys[k] = true
 	}
+	if len(a) == 0 && len(b) == 0 {
+		return nil
+	}
 	sorted := make([]string, 0, len(keys))
 	for k := range keys {
 		sorted = append(sorted, k)
@@ -77,10 +80,10 @@ func diffMaps(prefix string, a, b map[string]any) []Change {
 	sort.Strings(sorted)
 	var c []Change
 	for _, k := range sorted {
-		x, y := jsonValue(a[k]), jsonValue(b[k])
-		if !reflect.DeepEqual(x, y) {
-			c = append(c, Change{Field: prefix + k, Old: x, New: y})
+		if sameJSON(a[k], b[k]) {
+			continue
 		}
+		c = append(c, Change{Field: prefix + k, Old: jsonValue(a[k]), New: jsonValue(b[k])})
 	}
 	return c
 }
@@ -105,4 +108,24 @@ func jsonValue(v any) any {
 	return out
 }
 
-func sameJSON(a, b any) bool { return reflect.DeepEqual(jsonValue(a), jsonValue(b)) }
+// sameJSON compares cheaply first: a reconcile compares every user, and the
+// JSON round trip is only needed when values differ in Go type alone (an int
+// built in Go against a float64 decoded from the database).
+func sameJSON(a, b any) bool {
+	if reflect.DeepEqual(a, b) {
+		return true
+	}
+	return reflect.DeepEqual(jsonValue(a), jsonValue(b))
+}
+
+func sameEmails(a, b []Email) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

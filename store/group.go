@@ -48,7 +48,7 @@ func scanGroup(r scanner) (*Group, int64, error) {
 }
 
 func (t *Tx) groupWhere(ctx context.Context, where string, args ...any) (*Group, int64, error) {
-	g, pk, err := scanGroup(t.tx.QueryRowContext(ctx, "SELECT "+GroupColumns+" FROM groups WHERE "+where, args...))
+	g, pk, err := scanGroup(t.queryRow(ctx, "SELECT "+GroupColumns+" FROM groups WHERE "+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, ErrNotFound
 	}
@@ -82,7 +82,7 @@ func (t *Tx) GroupsOwnedBy(ctx context.Context, owner string) ([]*Group, error) 
 }
 
 func (t *Tx) queryGroups(ctx context.Context, tail string, args ...any) ([]*Group, error) {
-	rows, err := t.tx.QueryContext(ctx, "SELECT "+GroupColumns+" FROM groups "+tail, args...)
+	rows, err := t.query(ctx, "SELECT "+GroupColumns+" FROM groups "+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list groups: %w", err)
 	}
@@ -113,7 +113,7 @@ func (t *Tx) CreateGroup(ctx context.Context, g *Group) error {
 		g.ID = uuid.NewString()
 	}
 	g.Created, g.LastModified, g.Version = t.now, t.now, 1
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO groups (id, display_name, display_name_fold, external_id,
+	_, err := t.exec(ctx, `INSERT INTO groups (id, display_name, display_name_fold, external_id,
 		owner, source_id, extra, created, last_modified, version) VALUES (?,?,?,?,?,?,?,?,?,?)`,
 		g.ID, g.DisplayName, FoldName(g.DisplayName), g.ExternalID, g.Owner, g.SourceID,
 		marshalJSON(g.Extra, "{}"), formatTime(g.Created), formatTime(g.LastModified), g.Version)
@@ -147,7 +147,7 @@ func (t *Tx) UpdateGroup(ctx context.Context, g *Group, ifVersion int64) (change
 		return false, nil
 	}
 	g.Created, g.LastModified, g.Version = old.Created, t.now, old.Version+1
-	_, err = t.tx.ExecContext(ctx, `UPDATE groups SET display_name=?, display_name_fold=?, external_id=?,
+	_, err = t.exec(ctx, `UPDATE groups SET display_name=?, display_name_fold=?, external_id=?,
 		owner=?, source_id=?, extra=?, last_modified=?, version=? WHERE pk=?`,
 		g.DisplayName, FoldName(g.DisplayName), g.ExternalID, g.Owner, g.SourceID,
 		marshalJSON(g.Extra, "{}"), formatTime(g.LastModified), g.Version, pk)
@@ -177,7 +177,7 @@ func (t *Tx) DeleteGroup(ctx context.Context, id string, ifVersion int64) error 
 	if err != nil {
 		return err
 	}
-	if _, err := t.tx.ExecContext(ctx, "DELETE FROM groups WHERE pk = ?", pk); err != nil {
+	if _, err := t.exec(ctx, "DELETE FROM groups WHERE pk = ?", pk); err != nil {
 		return fmt.Errorf("delete group %s: %w", id, err)
 	}
 	detail := map[string]any{"record": old, "members": members}

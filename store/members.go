@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
 // GroupMembers returns the SCIM ids of a group's members, sorted.
 func (t *Tx) GroupMembers(ctx context.Context, groupID string) ([]string, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT u.id FROM memberships m
+	rows, err := t.query(ctx, `SELECT u.id FROM memberships m
 		JOIN groups g ON g.pk = m.group_pk JOIN users u ON u.pk = m.user_pk
 		WHERE g.id = ? ORDER BY u.id`, groupID)
 	if err != nil {
@@ -21,7 +22,7 @@ func (t *Tx) GroupMembers(ctx context.Context, groupID string) ([]string, error)
 
 // GroupIDsOfUser returns the ids of the groups a user belongs to, sorted.
 func (t *Tx) GroupIDsOfUser(ctx context.Context, userID string) ([]string, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT g.id FROM memberships m
+	rows, err := t.query(ctx, `SELECT g.id FROM memberships m
 		JOIN groups g ON g.pk = m.group_pk JOIN users u ON u.pk = m.user_pk
 		WHERE u.id = ? ORDER BY g.id`, userID)
 	if err != nil {
@@ -36,25 +37,68 @@ func (t *Tx) GroupIDsOfUser(ctx context.Context, userID string) ([]string, error
 // no-op reconcile fast.
 func (t *Tx) MembersByGroup(ctx context.Context, owners ...string) (map[string][]string, error) {
 	owner := strings.Join(owners, ",")
-	rows, err := t.tx.QueryContext(ctx, `SELECT g.id, group_concat(u.id, ',') FROM groups g
-		JOIN memberships m ON m.group_pk = g.pk JOIN users u ON u.pk = m.user_pk
+	// Aggregate integer keys without joining users a million times, then
+	// translate them with one scan of the users' (pk, id) pairs.
+	rows, err := t.query(ctx, `SELECT g.id, group_concat(m.user_pk) FROM groups g
+		JOIN memberships m ON m.group_pk = g.pk
 		WHERE g.owner IN (SELECT value FROM json_each(?)) GROUP BY g.pk`, jsonList(owners))
 	if err != nil {
 		return nil, fmt.Errorf("read memberships of %s: %w", owner, err)
 	}
-	defer rows.Close()
-	out := map[string][]string{}
+	lists := map[string]string{}
 	for rows.Next() {
 		var id, list string
 		if err := rows.Scan(&id, &list); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("read memberships of %s: %w", owner, err)
 		}
-		out[id] = strings.Split(list, ",")
+		lists[id] = list
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read memberships of %s: %w", owner, err)
 	}
+	out := make(map[string][]string, len(lists))
+	if len(lists) == 0 {
+		return out, nil
+	}
+	ids, err := t.userIDsByPK(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for gid, list := range lists {
+		pks := strings.Split(list, ",")
+		members := make([]string, 0, len(pks))
+		for _, p := range pks {
+			pk, err := strconv.ParseInt(p, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("read memberships of %s: bad key %q", owner, p)
+			}
+			members = append(members, ids[pk])
+		}
+		out[gid] = members
+	}
 	return out, nil
+}
+
+func (t *Tx) userIDsByPK(ctx context.Context) (map[int64]string, error) {
+	rows, err := t.query(ctx, "SELECT pk, id FROM users")
+	if err != nil {
+		return nil, fmt.Errorf("read user keys: %w", err)
+	}
+	defer rows.Close()
+	ids := map[int64]string{}
+	for rows.Next() {
+		var (
+			pk int64
+			id string
+		)
+		if err := rows.Scan(&pk, &id); err != nil {
+			return nil, fmt.Errorf("read user keys: %w", err)
+		}
+		ids[pk] = id
+	}
+	return ids, rows.Err()
 }
 
 // MemberChange is what a membership edit did.
@@ -89,40 +133,47 @@ func (t *Tx) editMembers(ctx context.Context, groupID string, add, remove []stri
 	if err := t.mustWrite(); err != nil {
 		return mc, err
 	}
-	g, pk, err := t.groupWhere(ctx, "id = ?", groupID)
+	g, gpk, err := t.groupWhere(ctx, "id = ?", groupID)
 	if err != nil {
 		return mc, fmt.Errorf("edit members of group %s: %w", groupID, err)
 	}
-	current, err := t.GroupMembers(ctx, groupID)
+	// Work on integer keys: each user id is looked up once, and the
+	// membership rows are written without joining users again.
+	have, err := t.pkMap(ctx, `SELECT u.id, u.pk FROM memberships m JOIN users u ON u.pk = m.user_pk
+		WHERE m.group_pk = ?`, gpk)
 	if err != nil {
-		return mc, err
+		return mc, fmt.Errorf("read members of group %s: %w", groupID, err)
 	}
-	have := toSet(current)
+	var addPKs, removePKs []int64
 	if len(add) > 0 {
-		existing, err := t.existingUserIDs(ctx, add)
+		existing, err := t.pkMap(ctx, `SELECT u.id, u.pk FROM json_each(?) j JOIN users u ON u.id = j.value`, jsonList(add))
 		if err != nil {
-			return mc, err
+			return mc, fmt.Errorf("look up members: %w", err)
 		}
 		for _, id := range dedupe(add) {
+			pk, ok := existing[id]
 			switch {
-			case !existing[id]:
+			case !ok:
 				mc.Missing = append(mc.Missing, id)
-			case !have[id]:
+			case have[id] == 0:
 				mc.Added = append(mc.Added, id)
+				addPKs = append(addPKs, pk)
 			}
 		}
 	}
 	if replace {
 		want := toSet(add)
-		for _, id := range current {
+		for id, pk := range have {
 			if !want[id] {
 				mc.Removed = append(mc.Removed, id)
+				removePKs = append(removePKs, pk)
 			}
 		}
 	}
 	for _, id := range dedupe(remove) {
-		if have[id] {
+		if pk := have[id]; pk != 0 {
 			mc.Removed = append(mc.Removed, id)
+			removePKs = append(removePKs, pk)
 		}
 	}
 	sort.Strings(mc.Added)
@@ -131,33 +182,50 @@ func (t *Tx) editMembers(ctx context.Context, groupID string, add, remove []stri
 	if !mc.Changed() {
 		return mc, nil
 	}
-	if len(mc.Added) > 0 {
-		if _, err := t.tx.ExecContext(ctx, `INSERT OR IGNORE INTO memberships (group_pk, user_pk)
-			SELECT ?, u.pk FROM json_each(?) j JOIN users u ON u.id = j.value`, pk, jsonList(mc.Added)); err != nil {
+	if len(addPKs) > 0 {
+		if _, err := t.exec(ctx, `INSERT OR IGNORE INTO memberships (group_pk, user_pk)
+			SELECT ?, value FROM json_each(?)`, gpk, jsonInts(addPKs)); err != nil {
 			return mc, fmt.Errorf("add members to group %s: %w", groupID, err)
 		}
 	}
-	if len(mc.Removed) > 0 {
-		if _, err := t.tx.ExecContext(ctx, `DELETE FROM memberships WHERE group_pk = ? AND user_pk IN
-			(SELECT u.pk FROM json_each(?) j JOIN users u ON u.id = j.value)`, pk, jsonList(mc.Removed)); err != nil {
+	if len(removePKs) > 0 {
+		if _, err := t.exec(ctx, `DELETE FROM memberships WHERE group_pk = ? AND user_pk IN
+			(SELECT value FROM json_each(?))`, gpk, jsonInts(removePKs)); err != nil {
 			return mc, fmt.Errorf("remove members from group %s: %w", groupID, err)
 		}
 	}
-	if _, err := t.tx.ExecContext(ctx, `UPDATE groups SET version = version + 1, last_modified = ? WHERE pk = ?`,
-		formatTime(t.now), pk); err != nil {
+	if _, err := t.exec(ctx, `UPDATE groups SET version = version + 1, last_modified = ? WHERE pk = ?`,
+		formatTime(t.now), gpk); err != nil {
 		return mc, fmt.Errorf("edit members of group %s: %w", groupID, err)
 	}
 	change := []Change{{Field: "members", Old: nilIfEmpty(mc.Removed), New: nilIfEmpty(mc.Added)}}
 	return mc, t.audit(ctx, "group.members", "group", g.ID, g.DisplayName, change, nil)
 }
 
-func (t *Tx) existingUserIDs(ctx context.Context, ids []string) (map[string]bool, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT u.id FROM json_each(?) j JOIN users u ON u.id = j.value`, jsonList(ids))
+// pkMap runs a query of (id, pk) rows into a map.
+func (t *Tx) pkMap(ctx context.Context, query string, args ...any) (map[string]int64, error) {
+	rows, err := t.query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("look up members: %w", err)
+		return nil, err
 	}
-	found, err := collectStrings(rows, "look up members")
-	return toSet(found), err
+	defer rows.Close()
+	m := map[string]int64{}
+	for rows.Next() {
+		var (
+			id string
+			pk int64
+		)
+		if err := rows.Scan(&id, &pk); err != nil {
+			return nil, err
+		}
+		m[id] = pk
+	}
+	return m, rows.Err()
+}
+
+func jsonInts(v []int64) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 type rowsLike interface {

@@ -102,7 +102,7 @@ func (s *Store) Runs(ctx context.Context, source string, limit int) ([]Run, erro
 // Cursor returns a source's saved incremental position ("" when none).
 func (t *Tx) Cursor(ctx context.Context, source, name string) (string, error) {
 	var v string
-	err := t.tx.QueryRowContext(ctx, "SELECT value FROM cursors WHERE source = ? AND name = ?", source, name).Scan(&v)
+	err := t.queryRow(ctx, "SELECT value FROM cursors WHERE source = ? AND name = ?", source, name).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -118,7 +118,7 @@ func (t *Tx) SetCursor(ctx context.Context, source, name, value string) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO cursors (source, name, value, updated) VALUES (?,?,?,?)
+	_, err := t.exec(ctx, `INSERT INTO cursors (source, name, value, updated) VALUES (?,?,?,?)
 		ON CONFLICT (source, name) DO UPDATE SET value = excluded.value, updated = excluded.updated`,
 		source, name, value, formatTime(t.now))
 	if err != nil {
@@ -132,7 +132,7 @@ func (t *Tx) ClearCursor(ctx context.Context, source, name string) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	if _, err := t.tx.ExecContext(ctx, "DELETE FROM cursors WHERE source = ? AND name = ?", source, name); err != nil {
+	if _, err := t.exec(ctx, "DELETE FROM cursors WHERE source = ? AND name = ?", source, name); err != nil {
 		return fmt.Errorf("clear cursor %s/%s: %w", source, name, err)
 	}
 	return nil

@@ -59,7 +59,7 @@ func (t *Tx) setToken(ctx context.Context, integration, typ string, reset bool) 
 		return "", err
 	}
 	var existing []byte
-	err := t.tx.QueryRowContext(ctx, "SELECT token_hash FROM integrations WHERE name = ?", integration).Scan(&existing)
+	err := t.queryRow(ctx, "SELECT token_hash FROM integrations WHERE name = ?", integration).Scan(&existing)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("read integration %s: %w", integration, err)
 	}
@@ -71,7 +71,7 @@ func (t *Tx) setToken(ctx context.Context, integration, typ string, reset bool) 
 		return "", err
 	}
 	now := formatTime(t.now)
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO integrations (name, type, token_hash, token_created, created)
+	_, err = t.exec(ctx, `INSERT INTO integrations (name, type, token_hash, token_created, created)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET type = excluded.type,
 		token_hash = excluded.token_hash, token_created = excluded.token_created`,
 		integration, typ, hashToken(tok), now, now)

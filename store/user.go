@@ -90,10 +90,27 @@ func cloneMap(m map[string]any) map[string]any {
 	if m == nil {
 		return nil
 	}
-	b, _ := json.Marshal(m)
-	var c map[string]any
-	_ = json.Unmarshal(b, &c)
+	c := make(map[string]any, len(m))
+	for k, v := range m {
+		c[k] = cloneValue(v)
+	}
 	return c
+}
+
+// cloneValue deep-copies a JSON-shaped value (maps, slices, scalars).
+func cloneValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return cloneMap(x)
+	case []any:
+		c := make([]any, len(x))
+		for i, e := range x {
+			c[i] = cloneValue(e)
+		}
+		return c
+	default:
+		return v
+	}
 }
 
 // FoldName is the case-insensitive key for userName and group displayName.
@@ -131,7 +148,8 @@ func scanUser(r scanner) (*User, int64, error) {
 }
 
 func unmarshalField(name, s string, v any) error {
-	if s == "" {
+	// Most rows hold empty objects and lists; skip the decoder for them.
+	if s == "" || s == "{}" || s == "[]" || s == "null" {
 		return nil
 	}
 	if err := json.Unmarshal([]byte(s), v); err != nil {
@@ -149,7 +167,7 @@ func marshalJSON(v any, empty string) string {
 }
 
 func (t *Tx) userWhere(ctx context.Context, where string, args ...any) (*User, int64, error) {
-	row := t.tx.QueryRowContext(ctx, "SELECT "+UserColumns+" FROM users WHERE "+where, args...)
+	row := t.queryRow(ctx, "SELECT "+UserColumns+" FROM users WHERE "+where, args...)
 	u, pk, err := scanUser(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, ErrNotFound
@@ -186,7 +204,7 @@ func (t *Tx) UsersOwnedBy(ctx context.Context, owner string) ([]*User, error) {
 // QueryUsers runs a SELECT of UserColumns with the given tail (WHERE, ORDER,
 // LIMIT); it exists for the SCIM filter compiler in this package.
 func (t *Tx) queryUsers(ctx context.Context, tail string, args ...any) ([]*User, error) {
-	rows, err := t.tx.QueryContext(ctx, "SELECT "+UserColumns+" FROM users "+tail, args...)
+	rows, err := t.query(ctx, "SELECT "+UserColumns+" FROM users "+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
@@ -216,7 +234,7 @@ func (t *Tx) CountUsers(ctx context.Context, owner string, activeOnly bool) (int
 		q += " AND active"
 	}
 	var n int
-	if err := t.tx.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+	if err := t.queryRow(ctx, q, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count users: %w", err)
 	}
 	return n, nil
@@ -235,7 +253,7 @@ func (t *Tx) CreateUser(ctx context.Context, u *User) error {
 		u.ID = uuid.NewString()
 	}
 	u.Created, u.LastModified, u.Version = t.now, t.now, 1
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO users (id, user_name, user_name_fold, external_id, owner,
+	_, err := t.exec(ctx, `INSERT INTO users (id, user_name, user_name_fold, external_id, owner,
 		source_id, display_name, formatted_name, given_name, family_name, middle_name, honorific_prefix,
 		honorific_suffix, emails, active, enterprise, extra, created, last_modified, version)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
@@ -277,7 +295,7 @@ func (t *Tx) UpdateUser(ctx context.Context, u *User, ifVersion int64) (changed 
 		return false, nil
 	}
 	u.Created, u.LastModified, u.Version = old.Created, t.now, old.Version+1
-	_, err = t.tx.ExecContext(ctx, `UPDATE users SET user_name=?, user_name_fold=?, external_id=?, owner=?,
+	_, err = t.exec(ctx, `UPDATE users SET user_name=?, user_name_fold=?, external_id=?, owner=?,
 		source_id=?, display_name=?, formatted_name=?, given_name=?, family_name=?, middle_name=?,
 		honorific_prefix=?, honorific_suffix=?, emails=?, active=?, enterprise=?, extra=?,
 		last_modified=?, version=? WHERE pk=?`,
@@ -312,7 +330,7 @@ func (t *Tx) DeleteUser(ctx context.Context, id string, ifVersion int64) error {
 	if err != nil {
 		return err
 	}
-	if _, err := t.tx.ExecContext(ctx, "DELETE FROM users WHERE pk = ?", pk); err != nil {
+	if _, err := t.exec(ctx, "DELETE FROM users WHERE pk = ?", pk); err != nil {
 		return fmt.Errorf("delete user %s: %w", id, err)
 	}
 	detail := map[string]any{"record": old, "groups": groups}
