@@ -27,13 +27,13 @@ func applyOne(ctx context.Context, tx *store.Tx, a *Action) error {
 	switch a.Kind {
 	case CreateUser:
 		return tx.CreateUser(ctx, a.user.Clone())
-	case AdoptUser, UpdateUser, ReactivateUser, DeactivateUser:
+	case AdoptUser, UpdateUser, ReactivateUser, DeactivateUser, LinkUser:
 		_, err := tx.UpdateUser(ctx, a.user.Clone(), 0)
 		return err
 	case CreateGroup:
 		g := cloneGroup(a.group)
 		return tx.CreateGroup(ctx, g)
-	case AdoptGroup, UpdateGroup:
+	case AdoptGroup, UpdateGroup, LinkGroup:
 		_, err := tx.UpdateGroup(ctx, cloneGroup(a.group), 0)
 		return err
 	case SetMembers:

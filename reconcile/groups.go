@@ -70,10 +70,14 @@ func (pl *planner) planGroups() {
 			want.Owner = src
 			mapGroup(want, sg)
 			kind, reason := UpdateGroup, ""
-			if cur.Owner == "" {
+			ch := store.DiffGroups(cur, want)
+			switch {
+			case cur.Owner == "":
 				kind, reason = AdoptGroup, "unowned group with the same displayName linked to this source"
+			case cur.SourceID == "" && onlySourceID(ch):
+				kind, reason = LinkGroup, "group pushed over SCIM linked to its id in the source"
 			}
-			if ch := store.DiffGroups(cur, want); len(ch) > 0 {
+			if len(ch) > 0 {
 				pl.add(&Action{Kind: kind, Object: "group", ID: cur.ID, Name: want.DisplayName,
 					SourceID: sg.SourceID, Changes: ch, Reason: reason, group: want})
 			}
@@ -100,6 +104,16 @@ func (pl *planner) planGroups() {
 		pl.add(&Action{Kind: OutOfScope, Object: "group", ID: g.ID, Name: g.DisplayName, SourceID: g.SourceID,
 			Reason: "no longer in the source's scope; kept with its members (a pull never deletes)"})
 	}
+}
+
+// onlySourceID reports whether the changes only fill in the source id.
+func onlySourceID(ch []store.Change) bool {
+	for _, c := range ch {
+		if c.Field != "sourceId" {
+			return false
+		}
+	}
+	return len(ch) > 0
 }
 
 func mapGroup(g *store.Group, sg connectors.Group) {
@@ -202,8 +216,8 @@ func sortMembers(m []Member) {
 
 var kindOrder = map[Kind]int{
 	CreateUser: 0, AdoptUser: 1, UpdateUser: 2, ReactivateUser: 3, DeactivateUser: 4,
-	CreateGroup: 5, AdoptGroup: 6, UpdateGroup: 7, SetMembers: 8,
-	Conflict: 9, Skip: 10, OutOfScope: 11,
+	LinkUser: 5, CreateGroup: 6, AdoptGroup: 7, UpdateGroup: 8, LinkGroup: 9, SetMembers: 10,
+	Conflict: 11, Skip: 12, OutOfScope: 13,
 }
 
 // sortActions orders a plan stably: users before groups, then by what the

@@ -29,7 +29,12 @@ const (
 	CreateGroup    Kind = "create_group"
 	AdoptGroup     Kind = "adopt_group"
 	UpdateGroup    Kind = "update_group"
-	SetMembers     Kind = "set_members"
+	// LinkUser and LinkGroup record the IdP's id on an object the same
+	// integration created over SCIM without one (Okta's Group Push sends no
+	// externalId); no attribute an application sees changes.
+	LinkUser   Kind = "link"
+	LinkGroup  Kind = "link_group"
+	SetMembers Kind = "set_members"
 	// Conflict: the object belongs to another source; nothing is applied.
 	Conflict Kind = "conflict"
 	// Skip: the object is invalid or protected; nothing is applied.
@@ -123,6 +128,7 @@ type Summary struct {
 	Conflicts     int `json:"conflicts"`
 	Skipped       int `json:"skipped"`
 	Held          int `json:"held"`
+	Links         int `json:"links"`
 }
 
 // Summary counts the plan's actions.
@@ -149,6 +155,8 @@ func (p *Plan) Summary() Summary {
 		case AdoptGroup:
 			s.Adoptions++
 			s.GroupChanges++
+		case LinkUser, LinkGroup:
+			s.Links++
 		case Conflict:
 			s.Conflicts++
 		case Skip, OutOfScope:
@@ -173,7 +181,7 @@ func (s Summary) Counts() map[string]int {
 	return map[string]int{
 		"creates": s.Creates, "updates": s.Updates, "deactivations": s.Deactivations,
 		"reactivations": s.Reactivations, "group_changes": s.GroupChanges, "adoptions": s.Adoptions,
-		"conflicts": s.Conflicts, "skipped": s.Skipped, "held": s.Held,
+		"conflicts": s.Conflicts, "skipped": s.Skipped, "held": s.Held, "links": s.Links,
 	}
 }
 

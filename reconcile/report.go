@@ -60,7 +60,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 var symbols = map[Kind]string{
 	CreateUser: "+", AdoptUser: "&", UpdateUser: "~", ReactivateUser: "^", DeactivateUser: "-",
-	CreateGroup: "+", AdoptGroup: "&", UpdateGroup: "~", SetMembers: "~",
+	CreateGroup: "+", AdoptGroup: "&", UpdateGroup: "~", SetMembers: "~", LinkUser: "=", LinkGroup: "=",
 	Conflict: "!", Skip: "?", OutOfScope: "?",
 }
 
@@ -89,8 +89,8 @@ func (r *Report) WriteText(w io.Writer) error {
 		verb = "Would apply"
 	}
 	fmt.Fprintf(b, "%s: %d creates, %d updates, %d deactivations, %d reactivations, %d group changes, "+
-		"%d adoptions; %d conflicts, %d skipped, %d held\n", verb, s.Creates, s.Updates, s.Deactivations,
-		s.Reactivations, s.GroupChanges, s.Adoptions, s.Conflicts, s.Skipped, s.Held)
+		"%d adoptions, %d links; %d conflicts, %d skipped, %d held\n", verb, s.Creates, s.Updates, s.Deactivations,
+		s.Reactivations, s.GroupChanges, s.Adoptions, s.Links, s.Conflicts, s.Skipped, s.Held)
 	if r.Plan.Held {
 		fmt.Fprintf(b, "HELD: %s\n", r.Plan.HeldReason)
 	}

@@ -196,6 +196,8 @@ func (pl *planner) planUser(su connectors.User) {
 	switch {
 	case cur.Owner == "":
 		kind, reason = AdoptUser, "unowned user with the same userName linked to this source"
+	case cur.SourceID == "" && onlySourceID(changes):
+		kind, reason = LinkUser, "user pushed over SCIM linked to its id in the source"
 	case cur.Active && !want.Active:
 		kind, reason = DeactivateUser, "disabled, suspended or deprovisioned in the source"
 	case !cur.Active && want.Active:

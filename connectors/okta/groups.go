@@ -133,7 +133,9 @@ func (s *source) readMembers(ctx context.Context, groups []*okta.Group, inScope 
 			if g.Profile != nil {
 				name = g.Profile.Name
 			}
-			out[i] = connectors.Group{SourceID: g.Id, ExternalID: g.Id, DisplayName: name, Members: members}
+			// ExternalID stays empty: Okta's Group Push sends none, and a pull
+			// must produce what the push sends so that the two converge.
+			out[i] = connectors.Group{SourceID: g.Id, DisplayName: name, Members: members}
 			for _, t := range []*time.Time{g.LastUpdated, g.LastMembershipUpdated} {
 				if t != nil {
 					m.see(*t)
