@@ -54,6 +54,14 @@ safety {
   protected_users = ["breakglass@example.com"]
 }
 
+# Alerts for the failures that otherwise go unnoticed for days. Each is logged
+# at error, exported in /metrics and /readyz, and POSTed as JSON to the webhook.
+alerts {
+  # webhook_url = "https://hooks.example.com/dirsync"
+  after_failures = 3     # a source failing this many runs in a row
+  no_success_for = "24h" # a pulling source without a successful run this long
+}
+
 # One block per integration: source "TYPE" "NAME". TYPE is "okta" or "entra"
 # and selects the IdP's matching rules and SCIM dialect; NAME appears in SCIM
 # URLs, logs and the audit log. A block with nothing but its labels is a

@@ -33,6 +33,7 @@ type Config struct {
 	SCIM    *SCIM     `hcl:"scim,block"`
 	Admin   *Admin    `hcl:"admin,block"`
 	Safety  *Safety   `hcl:"safety,block"`
+	Alerts  *Alerts   `hcl:"alerts,block"`
 	Sources []*Source `hcl:"source,block"`
 
 	// Path is the file the configuration was loaded from.
@@ -71,6 +72,22 @@ type Safety struct {
 	MaxDeactivationPercent *float64 `hcl:"max_deactivation_percent,optional"`
 	// ProtectedUsers are userNames (case-insensitive) no sync ever changes.
 	ProtectedUsers []string `hcl:"protected_users,optional"`
+}
+
+// Alerts are raised for the failures that otherwise go unnoticed for days:
+// a source failing run after run, a source with no success for too long, and
+// held deactivations. They are logged at error, exported as metrics and in
+// /readyz, and POSTed as JSON to WebhookURL when it is set.
+type Alerts struct {
+	WebhookURL string `hcl:"webhook_url,optional"`
+	// AfterFailures raises an alert after this many failed runs in a row.
+	// Default 3.
+	AfterFailures int `hcl:"after_failures,optional"`
+	// NoSuccessFor raises an alert when a pulling source has not succeeded
+	// for this long. Default "24h".
+	NoSuccessFor string `hcl:"no_success_for,optional"`
+
+	NoSuccessDuration time.Duration
 }
 
 // Source is one `source "TYPE" "NAME" { ... }` block: one integration.
@@ -194,6 +211,15 @@ func (c *Config) applyDefaults() {
 	if c.Safety.MaxDeactivationPercent == nil {
 		p := DefaultMaxDeactivationPercent
 		c.Safety.MaxDeactivationPercent = &p
+	}
+	if c.Alerts == nil {
+		c.Alerts = &Alerts{}
+	}
+	if c.Alerts.AfterFailures == 0 {
+		c.Alerts.AfterFailures = 3
+	}
+	if c.Alerts.NoSuccessFor == "" {
+		c.Alerts.NoSuccessFor = "24h"
 	}
 	for _, s := range c.Sources {
 		if s.UsernameChange == "" {

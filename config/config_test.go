@@ -74,6 +74,8 @@ source "entra" "contoso" {}
 		{"base dir passed", c.Source("corp").Connector.(*fakeSettings).base, "/etc/dirsync"},
 		{"schedule parsed", c.Source("corp").ScheduleSpec != nil, true},
 		{"on_delete default", c.Source("corp").OnDelete, "delete"},
+		{"alerts default", c.Alerts.AfterFailures, 3},
+		{"alerts no-success default", c.Alerts.NoSuccessDuration.String(), "24h0m0s"},
 	}
 	for _, ck := range checks {
 		if ck.got != ck.want {
@@ -159,6 +161,15 @@ func TestParseErrorsNameFileLineField(t *testing.T) {
 			name: "entra cannot create on rename",
 			src:  "source \"entra\" \"c\" {\n  username_change = \"new\"\n}\n",
 			want: []string{`cfg.hcl:2:3: source "entra" "c": username_change: entra users are matched on objectId`},
+		},
+		{
+			name: "bad alerts",
+			src:  "alerts {\n  webhook_url = \"ftp://x\"\n  after_failures = -1\n  no_success_for = \"a day\"\n}\n",
+			want: []string{
+				`cfg.hcl:2:3: alerts: webhook_url: "ftp://x" is not an http(s) URL`,
+				`cfg.hcl:3:3: alerts: after_failures: must be 1 or more`,
+				`cfg.hcl:4:3: alerts: no_success_for: "a day" is not a duration`,
+			},
 		},
 		{
 			name: "tls half configured",

@@ -310,6 +310,19 @@ func (c *Config) validate(file *hcl.File) Problems {
 	if p := *c.Safety.MaxDeactivationPercent; p < 0 || p > 100 {
 		add(attr("safety", "max_deactivation_percent"), "safety: max_deactivation_percent", "must be between 0 and 100")
 	}
+	if c.Alerts.AfterFailures < 1 {
+		add(attr("alerts", "after_failures"), "alerts: after_failures", "must be 1 or more")
+	}
+	if d, err := time.ParseDuration(c.Alerts.NoSuccessFor); err != nil || d <= 0 {
+		add(attr("alerts", "no_success_for"), "alerts: no_success_for", fmt.Sprintf("%q is not a duration like 24h", c.Alerts.NoSuccessFor))
+	} else {
+		c.Alerts.NoSuccessDuration = d
+	}
+	if w := c.Alerts.WebhookURL; w != "" {
+		if u, err := url.Parse(w); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add(attr("alerts", "webhook_url"), "alerts: webhook_url", fmt.Sprintf("%q is not an http(s) URL", w))
+		}
+	}
 	for _, s := range c.Sources {
 		ps = append(ps, s.validate()...)
 	}
