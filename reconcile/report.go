@@ -124,6 +124,13 @@ func writeAction(b *strings.Builder, a *Action) {
 		fmt.Fprintf(b, "      reason: %s\n", a.Reason)
 	}
 	for _, c := range a.Changes {
+		if a.Kind == CreateUser || a.Kind == CreateGroup {
+			// A new object has no old values: show what it is created with.
+			if c.Field != "active" || c.New != true {
+				fmt.Fprintf(b, "      %s: %s\n", c.Field, showValue(c.New))
+			}
+			continue
+		}
 		fmt.Fprintf(b, "      %s: %s -> %s\n", c.Field, showValue(c.Old), showValue(c.New))
 	}
 	if len(a.Added) > 0 {

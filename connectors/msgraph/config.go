@@ -80,6 +80,11 @@ type Config struct {
 	// MaxRetries bounds retries of throttled (429) and unavailable (503, 504)
 	// requests; unset means 3, 0 disables retries, at most 10.
 	MaxRetries *int `hcl:"max_retries,optional"`
+	// CAFile is a PEM bundle of extra certificate authorities trusted for
+	// the authority and Graph hosts, e.g. behind a TLS-inspecting proxy
+	// (or the simulated tenant of `dirsync demo`). The system roots stay
+	// trusted.
+	CAFile string `hcl:"ca_file,optional"`
 	// RequestTimeout bounds each HTTP request, e.g. "60s" (default 60s).
 	RequestTimeout string `hcl:"request_timeout,optional"`
 

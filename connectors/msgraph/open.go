@@ -2,6 +2,8 @@ package msgraph
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 
 	"fmt"
 	"net/http"
@@ -90,6 +92,13 @@ func (c *Config) credential() (azcore.TokenCredential, error) {
 	opts := azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: host}}
 	if c.authClient != nil {
 		opts.Transport = c.authClient
+	} else if c.CAFile != "" {
+		tlsCfg, err := c.tlsConfig()
+		if err != nil {
+			return nil, err
+		}
+		opts.Transport = &http.Client{Timeout: c.requestTimeout(), Transport: &http.Transport{
+			TLSClientConfig: tlsCfg, Proxy: http.ProxyFromEnvironment}}
 	}
 	u, _ := url.Parse(host)
 	// Instance discovery asks login.microsoft.com about the authority; a
@@ -154,6 +163,9 @@ func (c *Config) httpClient() *http.Client {
 	tr := khttp.GetDefaultTransport()
 	if t, ok := tr.(*http.Transport); ok {
 		t.MaxIdleConnsPerHost = 2 * c.concurrency()
+		if tlsCfg, err := c.tlsConfig(); err == nil && tlsCfg != nil {
+			t.TLSClientConfig = tlsCfg
+		}
 	}
 	hc.Transport = khttp.NewCustomTransportWithParentTransport(tr, mws...)
 	hc.Timeout = c.requestTimeout()
@@ -190,4 +202,24 @@ func registerPageErrors() {
 		_ = msgraphcore.RegisterError(msgraphcore.PageIteratorErrorRegistryKey,
 			abstractions.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue})
 	})
+}
+
+// tlsConfig trusts the system roots plus ca_file; nil when ca_file is unset.
+func (c *Config) tlsConfig() (*tls.Config, error) {
+	if c.CAFile == "" {
+		return nil, nil
+	}
+	path := connectors.Secret{File: c.CAFile, BaseDir: c.baseDir}.Path()
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("ca_file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("ca_file: %s holds no PEM certificate", path)
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
 }

@@ -1,6 +1,7 @@
 package graphfake
 
 import (
+	"encoding/pem"
 	"fmt"
 	"net"
 	"net/http"
@@ -147,6 +148,12 @@ func (f *Fake) AuthorityURL() string { return f.login.URL + "/" }
 // LoginClient is an HTTP client trusting the login server's certificate, to
 // pass as the credential's transport.
 func (f *Fake) LoginClient() *http.Client { return f.login.Client() }
+
+// LoginCertificatePEM is the login server's self-signed certificate in PEM,
+// for a connector's ca_file (the demo writes it to a file).
+func (f *Fake) LoginCertificatePEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.login.Certificate().Raw})
+}
 
 // RegisterSecret sets the application's client secret and the application
 // permissions (roles) its tokens carry.
