@@ -87,6 +87,9 @@ type Snapshot struct {
 	Cursor string
 	// Requests counts the API calls the read made, for reports and metrics.
 	Requests int
+	// Throttled counts the responses that told the client to slow down
+	// (429, and 503 with Retry-After), retried or not.
+	Throttled int
 }
 
 // ReadRequest tells a source what to read.

@@ -21,6 +21,7 @@ type metrics struct {
 	actions         *prometheus.CounterVec
 	held            *prometheus.GaugeVec
 	requests        *prometheus.CounterVec
+	throttled       *prometheus.CounterVec
 	failures        *prometheus.GaugeVec
 	lastSuccess     *prometheus.GaugeVec
 	skipped         *prometheus.CounterVec
@@ -51,6 +52,10 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dirsync_idp_requests_total", Help: "API requests made to the IdP by syncs.",
 		}, []string{"source"}),
+		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dirsync_idp_throttled_total",
+			Help: "IdP responses asking to slow down (429, 503 with Retry-After) during syncs.",
+		}, []string{"source"}),
 		failures: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "dirsync_source_consecutive_failures", Help: "Applying runs in a row that failed.",
 		}, []string{"source"}),
@@ -77,7 +82,7 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route", "method"}),
 	}
-	cs := []prometheus.Collector{m.runs, m.duration, m.actions, m.held, m.requests, m.failures, m.lastSuccess,
+	cs := []prometheus.Collector{m.runs, m.duration, m.actions, m.held, m.requests, m.throttled, m.failures, m.lastSuccess,
 		m.skipped, m.running, m.alert, m.webhookFailures, m.scimRequests, m.scimDuration}
 	var errs []error
 	for _, c := range cs {
@@ -106,6 +111,7 @@ func (m *metrics) observe(rep *reconcile.Report) {
 	m.runs.WithLabelValues(rep.Source, outcome).Inc()
 	m.duration.WithLabelValues(rep.Source, outcome).Observe(rep.Duration.Seconds())
 	m.requests.WithLabelValues(rep.Source).Add(float64(rep.Requests))
+	m.throttled.WithLabelValues(rep.Source).Add(float64(rep.Throttled))
 	mode := "applied"
 	if rep.DryRun {
 		mode = "planned"
@@ -138,7 +144,7 @@ func (m *metrics) setAlert(name, kind string, firing bool) {
 func (m *metrics) forget(name string) {
 	l := prometheus.Labels{"source": name}
 	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
-		m.runs.MetricVec, m.duration.MetricVec, m.actions.MetricVec, m.held.MetricVec, m.requests.MetricVec,
+		m.runs.MetricVec, m.duration.MetricVec, m.actions.MetricVec, m.held.MetricVec, m.requests.MetricVec, m.throttled.MetricVec,
 		m.failures.MetricVec, m.lastSuccess.MetricVec, m.skipped.MetricVec, m.running.MetricVec, m.alert.MetricVec,
 	} {
 		v.DeletePartialMatch(l)

@@ -27,6 +27,7 @@ type JSONReport struct {
 	Started    time.Time `json:"started"`
 	DurationMS int64     `json:"duration_ms"`
 	Requests   int       `json:"requests"`
+	Throttled  int       `json:"throttled"`
 	Note       string    `json:"note,omitempty"`
 	Error      string    `json:"error,omitempty"`
 	Held       bool      `json:"held"`
@@ -40,7 +41,7 @@ func (r *Report) JSON() JSONReport {
 	j := JSONReport{
 		Schema: ReportSchema, RunID: r.RunID, Source: r.Source, Type: r.Type, Read: r.Read.String(),
 		DryRun: r.DryRun, Outcome: r.Outcome, Started: r.Started, DurationMS: r.Duration.Milliseconds(),
-		Requests: r.Requests, Note: r.Note, Summary: r.Summary(), Actions: []*Action{},
+		Requests: r.Requests, Throttled: r.Throttled, Note: r.Note, Summary: r.Summary(), Actions: []*Action{},
 	}
 	if r.Err != nil {
 		j.Error = r.Err.Error()

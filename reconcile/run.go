@@ -49,6 +49,8 @@ type Report struct {
 	Started  time.Time
 	Duration time.Duration
 	Requests int
+	// Throttled counts the IdP's rate-limit responses during the read.
+	Throttled int
 	// Outcome is one of store.Outcome*.
 	Outcome string
 	// Note explains a fallback, e.g. an expired delta cursor.
@@ -88,7 +90,7 @@ func (e *Engine) Sync(ctx context.Context, req Request) (*Report, error) {
 	if err != nil {
 		return e.finish(ctx, rep, run, fmt.Errorf("read source %s: %w", name, err), now)
 	}
-	rep.Read, rep.Requests = snap.Kind, snap.Requests
+	rep.Read, rep.Requests, rep.Throttled = snap.Kind, snap.Requests, snap.Throttled
 	run.Kind = snap.Kind.String()
 	log.Debug("source read", "kind", snap.Kind, "users", len(snap.Users), "groups", len(snap.Groups), "requests", snap.Requests)
 

@@ -185,6 +185,11 @@ func (pl *planner) planUser(su connectors.User) {
 		return
 	}
 	pl.matched[cur.ID] = true
+	if cur.Owner == src && mappedEqual(cur, su) {
+		// The common case of a steady-state sync: nothing to clone or diff.
+		pl.srcToUser[su.SourceID] = cur
+		return
+	}
 	want := cur.Clone()
 	want.Owner = src
 	applyMapped(want, su)
@@ -215,6 +220,38 @@ func ownerOf(u *store.User) string {
 		return "unowned"
 	}
 	return "owned by " + u.Owner
+}
+
+// mappedEqual reports whether applying su to u would change nothing; it
+// mirrors applyMapped without allocating.
+func mappedEqual(u *store.User, su connectors.User) bool {
+	if u.UserName != su.UserName || u.SourceID != su.SourceID || u.ExternalID != su.ExternalID ||
+		u.DisplayName != su.DisplayName || u.Name.GivenName != su.GivenName ||
+		u.Name.FamilyName != su.FamilyName || u.Active != su.Active {
+		return false
+	}
+	if su.Email != "" && !strings.EqualFold(su.Email, u.PrimaryEmail()) {
+		return false
+	}
+	for k, v := range su.Enterprise {
+		cur, ok := u.Enterprise[k]
+		switch {
+		case v == "":
+			if ok {
+				return false
+			}
+		case k == "manager":
+			m, isMap := cur.(map[string]any)
+			if !isMap || m["value"] != v {
+				return false
+			}
+		default:
+			if s, isStr := cur.(string); !isStr || s != v {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // applyMapped writes the attributes a source manages onto u, leaving every

@@ -282,6 +282,7 @@ func TestServeEndToEnd(t *testing.T) {
 		`dirsync_sync_runs_total{outcome="success",source="okta"}`,
 		`dirsync_scim_requests_total{integration="entra",method="POST",route="/scim/{integration}/v2/Users",status="201"} 1`,
 		`dirsync_idp_requests_total{source="okta"}`,
+		`dirsync_idp_throttled_total{source="okta"} 0`,
 	} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("metrics lack %s", want)

@@ -242,6 +242,9 @@ func TestEndToEndEntraFailures(t *testing.T) {
 				if rep.Outcome != store.OutcomeSuccess {
 					t.Fatalf("outcome %s: %v", rep.Outcome, rep.Err)
 				}
+				if rep.Throttled != 2 {
+					t.Fatalf("throttled = %d, want the 2 injected 429s", rep.Throttled)
+				}
 				return
 			}
 			if rep.Outcome != store.OutcomeFailed {

@@ -179,15 +179,26 @@ type counter struct{}
 type counterKey struct{}
 
 func (counter) Intercept(p khttp.Pipeline, i int, req *http.Request) (*http.Response, error) {
-	if n, ok := req.Context().Value(counterKey{}).(*atomic.Int64); ok {
-		n.Add(1)
+	c, ok := req.Context().Value(counterKey{}).(*counts)
+	if ok {
+		c.requests.Add(1)
 	}
-	return p.Next(req, i)
+	resp, err := p.Next(req, i)
+	if ok && err == nil && (resp.StatusCode == http.StatusTooManyRequests ||
+		(resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "")) {
+		c.throttled.Add(1)
+	}
+	return resp, err
 }
 
-func withCounter(ctx context.Context) (context.Context, *atomic.Int64) {
-	n := new(atomic.Int64)
-	return context.WithValue(ctx, counterKey{}, n), n
+// counts are the requests and throttled responses of one read.
+type counts struct {
+	requests, throttled atomic.Int64
+}
+
+func withCounter(ctx context.Context) (context.Context, *counts) {
+	c := new(counts)
+	return context.WithValue(ctx, counterKey{}, c), c
 }
 
 // pageErrors registers, once per process, how the SDK's PageIterator decodes

@@ -24,7 +24,8 @@ func (s *source) Read(ctx context.Context, req connectors.ReadRequest) (*connect
 	if err != nil {
 		return nil, err
 	}
-	snap.Requests = int(n.Load())
+	snap.Requests = int(n.requests.Load())
+	snap.Throttled = int(n.throttled.Load())
 	return snap, nil
 }
 

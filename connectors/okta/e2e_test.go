@@ -301,6 +301,9 @@ func TestEndToEndFailuresDeactivateNobody(t *testing.T) {
 				if rep.Outcome != store.OutcomeSuccess {
 					t.Fatalf("outcome %s: %v", rep.Outcome, rep.Err)
 				}
+				if rep.Throttled != 3 {
+					t.Fatalf("throttled = %d, want the 3 injected 429s", rep.Throttled)
+				}
 				return
 			}
 			if rep.Outcome != store.OutcomeFailed || rep.Err == nil {

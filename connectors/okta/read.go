@@ -27,6 +27,7 @@ func (s *source) Read(ctx context.Context, req connectors.ReadRequest) (*connect
 		return nil, fmt.Errorf("okta read: %w", err)
 	}
 	snap.Requests = int(st.requests.Load())
+	snap.Throttled = int(st.throttled.Load())
 	s.logger.Debug("read done", "kind", snap.Kind.String(), "users", len(snap.Users),
 		"groups", len(snap.Groups), "requests", snap.Requests)
 	return snap, nil

@@ -44,9 +44,10 @@ type window struct {
 
 // readStats travels in the context of one Read or Test.
 type readStats struct {
-	requests atomic.Int64
-	mu       sync.Mutex
-	start    time.Time // server time (Date header) of the first response
+	requests  atomic.Int64
+	throttled atomic.Int64
+	mu        sync.Mutex
+	start     time.Time // server time (Date header) of the first response
 }
 
 type statsKey struct{}
@@ -87,6 +88,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if st != nil && resp.StatusCode == http.StatusTooManyRequests {
+		st.throttled.Add(1)
 	}
 	t.observe(fam, resp, st)
 	return resp, nil
