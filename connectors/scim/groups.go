@@ -160,8 +160,8 @@ func (s *Server) editGroup(ctx context.Context, rc *request, id string, ifMatch 
 		if g, ops, err = edit(old); err != nil {
 			return err
 		}
-		if old.Owner == rc.integration.Name {
-			g.SourceID = g.ExternalID
+		if err := claimGroup(rc, old, g); err != nil {
+			return err
 		}
 		if _, err := tx.UpdateGroup(ctx, g, 0); err != nil {
 			return err
@@ -218,6 +218,14 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, rc *request,
 
 func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, rc *request, id string, ifMatch int64) error {
 	err := s.store.Update(r.Context(), rc.actor(), func(tx *store.Tx) error {
+		old, err := tx.GetGroup(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		c := *old
+		if err := claimGroup(rc, old, &c); err != nil {
+			return err
+		}
 		return tx.DeleteGroup(r.Context(), id, ifMatch)
 	})
 	if err != nil {

@@ -175,8 +175,8 @@ func (s *Server) updateUser(ctx context.Context, rc *request, id string, ifMatch
 		if err != nil {
 			return err
 		}
-		if old.Owner == rc.integration.Name {
-			u.SourceID = u.ExternalID
+		if err := claimUser(rc, old, u); err != nil {
+			return err
 		}
 		_, err = tx.UpdateUser(ctx, u, ifMatch)
 		if errors.Is(err, store.ErrConflict) {
@@ -233,6 +233,13 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, rc *request,
 		})
 	} else {
 		err = s.store.Update(r.Context(), rc.actor(), func(tx *store.Tx) error {
+			old, err := tx.GetUser(r.Context(), id)
+			if err != nil {
+				return err
+			}
+			if err := claimUser(rc, old, old.Clone()); err != nil {
+				return err
+			}
 			return tx.DeleteUser(r.Context(), id, ifMatch)
 		})
 	}

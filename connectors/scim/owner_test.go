@@ -1,0 +1,61 @@
+package scim
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/dirsync/dirsync/store"
+)
+
+// An integration never edits what another integration owns (reconcile's
+// conflict rule, over SCIM); an unowned object is adopted by its first
+// editor.
+func TestOwnershipAcrossIntegrations(t *testing.T) {
+	e := newEnv(t)
+	uid := e.call("okta", "POST", "/Users", `{"userName":"ann@example.com","externalId":"00u1"}`).want(t, http.StatusCreated).str("id")
+	gid := e.call("okta", "POST", "/Groups", `{"displayName":"Eng","members":[{"value":"`+uid+`"}]}`).want(t, http.StatusCreated).str("id")
+
+	refused := []struct{ method, path, body string }{
+		{"PATCH", "/Users/" + uid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`},
+		{"PUT", "/Users/" + uid, `{"userName":"ann@example.com","externalId":"aad-1"}`},
+		{"DELETE", "/Users/" + uid, ""},
+		{"PATCH", "/Groups/" + gid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Remove","path":"members","value":[{"value":"` + uid + `"}]}]}`},
+		{"DELETE", "/Groups/" + gid, ""},
+	}
+	for _, r := range refused {
+		res := e.call("entra", r.method, r.path, r.body)
+		res.wantError(t, http.StatusForbidden, "")
+		if d := res.str("detail"); !strings.Contains(d, `managed by integration "okta"`) {
+			t.Fatalf("%s %s: detail %q does not name the owner", r.method, r.path, d)
+		}
+	}
+	if u := e.user(uid); !u.Active || u.Owner != "okta" || u.SourceID != "00u1" {
+		t.Fatalf("refused writes changed the user: %+v", u)
+	}
+	if m := e.members(gid); len(m) != 1 {
+		t.Fatalf("refused PATCH changed the members: %v", m)
+	}
+	// The owner itself may.
+	e.call("okta", "PATCH", "/Users/"+uid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}`).want(t, http.StatusOK)
+
+	// An unowned user (created by an admin before provisioning) is adopted
+	// by the integration that first edits it, with its externalId linked.
+	ctx := context.Background()
+	var legacy string
+	err := e.store.Update(ctx, store.Actor{Channel: store.ChannelCLI}, func(tx *store.Tx) error {
+		u := &store.User{UserName: "bob@example.com", Active: true}
+		err := tx.CreateUser(ctx, u)
+		legacy = u.ID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.call("entra", "PATCH", "/Users/"+legacy, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"externalId","value":"aad-2"}]}`).want(t, http.StatusOK)
+	if u := e.user(legacy); u.Owner != "entra" || u.SourceID != "aad-2" {
+		t.Fatalf("unowned user not adopted: owner %q source %q", u.Owner, u.SourceID)
+	}
+	e.call("okta", "DELETE", "/Users/"+legacy, "").wantError(t, http.StatusForbidden, "")
+}
