@@ -2,7 +2,6 @@ package msgraph
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/dirsync/dirsync/connectors/msgraph/graphfake"
 	"github.com/dirsync/dirsync/reconcile"
 	"github.com/dirsync/dirsync/store"
+	"github.com/dirsync/dirsync/store/storetest"
 )
 
 // e2e drives the whole Entra pull path: the real msgraph SDK and azidentity
@@ -76,42 +76,7 @@ func planOf(rep *reconcile.Report) string {
 	return strings.Join(out, " ")
 }
 
-func (e *e2e) dir() string {
-	e.t.Helper()
-	ctx := context.Background()
-	var parts []string
-	err := e.st.View(ctx, func(tx *store.Tx) error {
-		users, err := tx.AllUsers(ctx)
-		if err != nil {
-			return err
-		}
-		names := map[string]string{}
-		for _, u := range users {
-			names[u.ID] = strings.TrimSuffix(u.UserName, "@contoso.com")
-			parts = append(parts, fmt.Sprintf("%s=%v", names[u.ID], u.Active))
-		}
-		groups, err := tx.AllGroups(ctx)
-		if err != nil {
-			return err
-		}
-		for _, g := range groups {
-			ids, err := tx.GroupMembers(ctx, g.ID)
-			if err != nil {
-				return err
-			}
-			var ms []string
-			for _, id := range ids {
-				ms = append(ms, names[id])
-			}
-			sort.Strings(ms)
-			parts = append(parts, fmt.Sprintf("%s[%s]", g.DisplayName, strings.Join(ms, ",")))
-		}
-		return nil
-	})
-	e.must(err)
-	sort.Strings(parts)
-	return strings.Join(parts, " ")
-}
+func (e *e2e) dir() string { return storetest.Directory(e.t, e.st, "@contoso.com") }
 
 func TestEndToEndEntra(t *testing.T) {
 	e := newE2E(t)

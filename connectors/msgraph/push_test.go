@@ -1,12 +1,8 @@
 package msgraph
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"testing"
@@ -14,35 +10,10 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/dirsync/dirsync/connectors/scim"
+	"github.com/dirsync/dirsync/connectors/scim/scimtest"
 	"github.com/dirsync/dirsync/reconcile"
 	"github.com/dirsync/dirsync/store"
 )
-
-type scimClient struct {
-	t     *testing.T
-	base  string
-	token string
-}
-
-func (c scimClient) do(method, path string, body any) (int, map[string]any) {
-	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.base+path, rd)
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/scim+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
-}
 
 func filterQ(f string, args ...any) string { return url.QueryEscape(fmt.Sprintf(f, args...)) }
 
@@ -60,19 +31,19 @@ func TestPushThenPullConverges(t *testing.T) {
 	e.must(err)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	c := scimClient{t: t, base: srv.URL + "/scim/entra/v2", token: token}
+	c := scimtest.Client{T: t, Base: srv.URL + "/scim/entra/v2", Token: token, ContentType: "application/scim+json"}
 
 	// Test Connection: a random value on the matching attribute.
-	if code, list := c.do("GET", "/Users?filter="+filterQ(`userName eq "%s"`, "d7f0c0a4-test"), nil); code != 200 || list["totalResults"] != float64(0) {
+	if code, list := c.Do("GET", "/Users?filter="+filterQ(`userName eq "%s"`, "d7f0c0a4-test"), nil); code != 200 || list["totalResults"] != float64(0) {
 		t.Fatalf("test connection: %d %v", code, list)
 	}
 	scimIDs := map[string]string{}
 	for _, n := range []string{"ann", "bob", "cy", "dee"} {
 		oid := e.ids[n]
-		if code, list := c.do("GET", "/Users?filter="+filterQ(`externalId eq "%s"`, oid), nil); code != 200 || list["totalResults"] != float64(0) {
+		if code, list := c.Do("GET", "/Users?filter="+filterQ(`externalId eq "%s"`, oid), nil); code != 200 || list["totalResults"] != float64(0) {
 			t.Fatalf("match %s: %d %v", n, code, list)
 		}
-		code, u := c.do("POST", "/Users", map[string]any{
+		code, u := c.Do("POST", "/Users", map[string]any{
 			"schemas":     []string{"urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"},
 			"externalId":  oid,
 			"userName":    n + "@contoso.com",
@@ -86,10 +57,10 @@ func TestPushThenPullConverges(t *testing.T) {
 		}
 		scimIDs[n] = u["id"].(string)
 	}
-	if code, list := c.do("GET", "/Groups?excludedAttributes=members&filter="+filterQ(`displayName eq "Eng"`), nil); code != 200 || list["totalResults"] != float64(0) {
+	if code, list := c.Do("GET", "/Groups?excludedAttributes=members&filter="+filterQ(`displayName eq "Eng"`), nil); code != 200 || list["totalResults"] != float64(0) {
 		t.Fatalf("group match: %d %v", code, list)
 	}
-	code, g := c.do("POST", "/Groups", map[string]any{
+	code, g := c.Do("POST", "/Groups", map[string]any{
 		"schemas":     []string{"urn:ietf:params:scim:schemas:core:2.0:Group", "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"},
 		"externalId":  e.eng,
 		"displayName": "Eng",
@@ -98,7 +69,7 @@ func TestPushThenPullConverges(t *testing.T) {
 	if code != 201 {
 		t.Fatalf("create group: %d %v", code, g)
 	}
-	code, _ = c.do("PATCH", "/Groups/"+g["id"].(string), map[string]any{
+	code, _ = c.Do("PATCH", "/Groups/"+g["id"].(string), map[string]any{
 		"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
 		"Operations": []map[string]any{{"op": "Add", "path": "members", "value": []map[string]any{
 			{"$ref": nil, "value": scimIDs["cy"]}, {"$ref": nil, "value": scimIDs["dee"]}}}},
@@ -121,7 +92,7 @@ func TestPushThenPullConverges(t *testing.T) {
 	if got := planOf(e.sync(true)); got != "deactivate:bob" {
 		t.Fatalf("missed push not repaired: %s", got)
 	}
-	code, _ = c.do("PATCH", "/Users/"+scimIDs["bob"], map[string]any{
+	code, _ = c.Do("PATCH", "/Users/"+scimIDs["bob"], map[string]any{
 		"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
 		"Operations": []map[string]any{{"op": "Replace", "path": "active", "value": "False"}},
 	})

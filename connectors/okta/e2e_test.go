@@ -2,7 +2,6 @@ package okta
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/dirsync/dirsync/connectors/okta/oktafake"
 	"github.com/dirsync/dirsync/reconcile"
 	"github.com/dirsync/dirsync/store"
+	"github.com/dirsync/dirsync/store/storetest"
 )
 
 // e2e drives the whole pull path: the real SDK reads the fake org over
@@ -92,45 +92,7 @@ func plan(rep *reconcile.Report) string {
 	return strings.Join(out, " ")
 }
 
-// dir renders users as "name=active" and groups as "name[members]".
-func (e *e2e) dir() string {
-	e.t.Helper()
-	ctx := context.Background()
-	var parts []string
-	err := e.st.View(ctx, func(tx *store.Tx) error {
-		users, err := tx.AllUsers(ctx)
-		if err != nil {
-			return err
-		}
-		names := map[string]string{}
-		for _, u := range users {
-			names[u.ID] = strings.TrimSuffix(u.UserName, "@example.com")
-			parts = append(parts, fmt.Sprintf("%s=%v", names[u.ID], u.Active))
-		}
-		groups, err := tx.AllGroups(ctx)
-		if err != nil {
-			return err
-		}
-		for _, g := range groups {
-			ids, err := tx.GroupMembers(ctx, g.ID)
-			if err != nil {
-				return err
-			}
-			var ms []string
-			for _, id := range ids {
-				ms = append(ms, names[id])
-			}
-			sort.Strings(ms)
-			parts = append(parts, fmt.Sprintf("%s[%s]", g.DisplayName, strings.Join(ms, ",")))
-		}
-		return nil
-	})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	sort.Strings(parts)
-	return strings.Join(parts, " ")
-}
+func (e *e2e) dir() string { return storetest.Directory(e.t, e.st, "@example.com") }
 
 func (e *e2e) must(err error) {
 	e.t.Helper()

@@ -1,12 +1,8 @@
 package okta
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"testing"
@@ -14,36 +10,12 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/dirsync/dirsync/connectors/scim"
+	"github.com/dirsync/dirsync/connectors/scim/scimtest"
 	"github.com/dirsync/dirsync/reconcile"
 	"github.com/dirsync/dirsync/store"
 )
 
 // scimClient speaks to the SCIM endpoint the way Okta's provisioning does.
-type scimClient struct {
-	t     *testing.T
-	base  string
-	token string
-}
-
-func (c scimClient) do(method, path string, body any) (int, map[string]any) {
-	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.base+path, rd)
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/json") // Okta's POSTs use plain JSON
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
-}
 
 // Okta pushes users and groups over SCIM; a later pull of the same Okta
 // state must plan no changes (issue #6), only link the pushed groups (Okta's
@@ -65,18 +37,18 @@ func TestPushThenPullConverges(t *testing.T) {
 	}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	c := scimClient{t: t, base: srv.URL + "/scim/okta/v2", token: token}
+	c := scimtest.Client{T: t, Base: srv.URL + "/scim/okta/v2", Token: token, ContentType: "application/json"}
 
 	// Assignment: Okta looks the user up by userName, then creates it.
 	scimIDs := map[string]string{}
 	for _, n := range []string{"ann", "bob", "cy"} {
 		login := n + "@example.com"
-		code, list := c.do("GET", "/Users?filter="+url.QueryEscape(fmt.Sprintf("userName eq %q", login))+"&startIndex=1&count=100", nil)
+		code, list := c.Do("GET", "/Users?filter="+url.QueryEscape(fmt.Sprintf("userName eq %q", login))+"&startIndex=1&count=100", nil)
 		if code != 200 || list["totalResults"] != float64(0) {
 			t.Fatalf("lookup %s: %d %v", login, code, list)
 		}
 		first := string(n[0]-32) + n[1:]
-		code, u := c.do("POST", "/Users", map[string]any{
+		code, u := c.Do("POST", "/Users", map[string]any{
 			"schemas":     []string{"urn:ietf:params:scim:schemas:core:2.0:User"},
 			"userName":    login,
 			"name":        map[string]any{"givenName": first, "familyName": "Test"},
@@ -99,7 +71,7 @@ func TestPushThenPullConverges(t *testing.T) {
 		for _, m := range members {
 			ms = append(ms, map[string]any{"value": scimIDs[m], "display": m + "@example.com"})
 		}
-		code, g := c.do("POST", "/Groups", map[string]any{
+		code, g := c.Do("POST", "/Groups", map[string]any{
 			"schemas":     []string{"urn:ietf:params:scim:schemas:core:2.0:Group"},
 			"displayName": name, "members": ms,
 		})
@@ -131,7 +103,7 @@ func TestPushThenPullConverges(t *testing.T) {
 		t.Fatalf("missed push not repaired: %s", got)
 	}
 	// And the push of the same change afterwards is a no-op for the pull.
-	code, _ := c.do("PATCH", "/Users/"+scimIDs["bob"], map[string]any{
+	code, _ := c.Do("PATCH", "/Users/"+scimIDs["bob"], map[string]any{
 		"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
 		"Operations": []map[string]any{{"op": "replace", "value": map[string]any{"active": false}}},
 	})
