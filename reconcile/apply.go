@@ -20,6 +20,11 @@ func Apply(ctx context.Context, tx *store.Tx, p *Plan) error {
 			return fmt.Errorf("%s %s %q: %w", a.Kind, a.Object, a.Name, err)
 		}
 	}
+	// Users found equal in full: record their fingerprints so that the next
+	// plan need not load them. Bookkeeping only; no attribute changes.
+	if len(p.stamps) > 0 {
+		return tx.SetPullFingerprints(ctx, p.stamps)
+	}
 	return nil
 }
 

@@ -71,11 +71,10 @@ func TestApplyFailureRollsBackEverything(t *testing.T) {
 	snap.Users[0].DisplayName = "Changed"
 	ctx := context.Background()
 	err := e.st.Update(ctx, store.Actor{Channel: store.ChannelPull, Integration: "okta"}, func(tx *store.Tx) error {
-		st, err := LoadState(ctx, tx, "okta")
+		p, err := Prepare(ctx, tx, snap, opts)
 		if err != nil {
 			return err
 		}
-		p := Build(st, snap, opts)
 		// Sabotage the last action: the store refuses it mid-apply, after the
 		// create and update before it were written.
 		p.Actions = append(p.Actions, &Action{Kind: UpdateUser, Object: "user", ID: "no-such-id", Name: "ghost",

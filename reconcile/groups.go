@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -137,13 +138,8 @@ func cloneGroup(g *store.Group) *store.Group {
 // group's membership. Members the directory does not hold are reported in
 // Missing and never invented.
 func (pl *planner) planMembers(g *store.Group, sg connectors.Group) {
-	var want []string
 	var missing []string
-	// Reuse the two sets across groups: ten thousand groups of a hundred
-	// members would otherwise allocate two million map entries per plan.
-	seen, have := pl.seenBuf, pl.haveBuf
-	clear(seen)
-	clear(have)
+	want := pl.wantBuf[:0]
 	for _, sid := range sg.Members {
 		u := pl.srcToUser[sid]
 		if u == nil && pl.snap.Kind == connectors.Delta {
@@ -157,12 +153,35 @@ func (pl *planner) planMembers(g *store.Group, sg connectors.Group) {
 			missing = append(missing, sid)
 			continue
 		}
-		if !seen[u.ID] {
-			seen[u.ID] = true
-			want = append(want, u.ID)
-		}
+		want = append(want, u.ID)
 	}
-	for _, id := range pl.st.Members[g.ID] {
+	// Sorting and dropping duplicates beats a set here: a steady-state plan
+	// does this for every group and needs nothing else.
+	sort.Strings(want)
+	want = slices.Compact(want)
+	pl.wantBuf = want
+	sort.Strings(missing)
+	if g.MembersFP != "" && store.MemberSetFingerprint(want) == g.MembersFP {
+		// The stored members are exactly these: no need to read them.
+		if len(missing) > 0 {
+			pl.add(&Action{Kind: Skip, Object: "group", ID: g.ID, Name: g.DisplayName, SourceID: sg.SourceID,
+				Missing: missing, Reason: "members not in the directory were not added"})
+		}
+		return
+	}
+	loaded, ok := pl.st.Members[g.ID]
+	if g.MembersFP != "" && !ok {
+		pl.plan.needGroups[g.ID] = true
+		return
+	}
+	want = slices.Clone(want) // kept by the action; the buffer is reused
+	seen, have := pl.seenBuf, pl.haveBuf
+	clear(seen)
+	clear(have)
+	for _, id := range want {
+		seen[id] = true
+	}
+	for _, id := range loaded {
 		have[id] = true
 	}
 	a := &Action{Kind: SetMembers, Object: "group", ID: g.ID, Name: g.DisplayName, SourceID: sg.SourceID, group: g}
@@ -182,7 +201,6 @@ func (pl *planner) planMembers(g *store.Group, sg connectors.Group) {
 		}
 		a.Removed = append(a.Removed, pl.member(id))
 	}
-	sort.Strings(missing)
 	a.Missing = missing
 	if len(a.Added)+len(a.Removed) == 0 && len(missing) == 0 {
 		return

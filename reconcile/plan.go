@@ -115,6 +115,12 @@ type Plan struct {
 	HeldReason string `json:"held_reason,omitempty"`
 	// Cursor is the snapshot's incremental position, saved after apply.
 	Cursor string `json:"-"`
+
+	// needUsers and needGroups are what the first, slim pass could not
+	// decide without full records; stamps are fingerprints of users found
+	// unchanged by a full comparison, recorded by Apply.
+	needUsers, needGroups map[string]bool
+	stamps                map[string]string
 }
 
 // Summary counts a plan's actions by what they do.
@@ -192,7 +198,8 @@ func Build(st *State, snap *connectors.Snapshot, opts Options) *Plan {
 	if opts.NewID == nil {
 		opts.NewID = uuid.NewString
 	}
-	p := &Plan{Source: opts.Source, Read: snap.Kind, Cursor: snap.Cursor}
+	p := &Plan{Source: opts.Source, Read: snap.Kind, Cursor: snap.Cursor,
+		needUsers: map[string]bool{}, needGroups: map[string]bool{}, stamps: map[string]string{}}
 	pl := newPlanner(st, snap, opts, p)
 	pl.planUsers()
 	pl.guard()

@@ -99,8 +99,8 @@ func TestDryRunMatchesApply(t *testing.T) {
 	ctx := context.Background()
 	var dry *Plan
 	err := e.st.View(ctx, func(tx *store.Tx) error {
-		st, err := LoadState(ctx, tx, "okta")
-		dry = Build(st, snap, opts)
+		var err error
+		dry, err = Prepare(ctx, tx, snap, opts)
 		return err
 	})
 	if err != nil {

@@ -95,23 +95,18 @@ func (e *Engine) Sync(ctx context.Context, req Request) (*Report, error) {
 	log.Debug("source read", "kind", snap.Kind, "users", len(snap.Users), "groups", len(snap.Groups), "requests", snap.Requests)
 
 	if req.DryRun {
-		err = e.Store.View(ctx, func(tx *store.Tx) error {
-			st, err := LoadState(ctx, tx, name)
-			if err != nil {
-				return err
-			}
-			rep.Plan = Build(st, snap, req.Options)
-			return nil
+		err = e.Store.View(ctx, func(tx *store.Tx) (err error) {
+			rep.Plan, err = Prepare(ctx, tx, snap, req.Options)
+			return err
 		})
 		return e.finish(ctx, rep, run, err, now)
 	}
 	actor := store.Actor{Channel: store.ChannelPull, Integration: name, RunID: rep.RunID}
 	err = e.Store.Update(ctx, actor, func(tx *store.Tx) error {
-		st, err := LoadState(ctx, tx, name)
+		p, err := Prepare(ctx, tx, snap, req.Options)
 		if err != nil {
 			return err
 		}
-		p := Build(st, snap, req.Options)
 		rep.Plan = p
 		if err := Apply(ctx, tx, p); err != nil {
 			return err

@@ -1,8 +1,12 @@
 package reconcile
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/mail"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/dirsync/dirsync/connectors"
@@ -23,8 +27,9 @@ type planner struct {
 	srcToUser   map[string]*store.User // snapshot source id -> directory user after the plan
 	userByID    map[string]*store.User
 	activeOwned int
-	// Scratch sets for planMembers.
+	// Scratch space for planMembers.
 	seenBuf, haveBuf map[string]bool
+	wantBuf          []string
 }
 
 func newPlanner(st *State, snap *connectors.Snapshot, opts Options, p *Plan) *planner {
@@ -124,6 +129,10 @@ func (pl *planner) planUsers() {
 }
 
 func (pl *planner) deactivate(u *store.User, reason string) {
+	if !pl.st.Full[u.ID] && !pl.protected[store.FoldName(u.UserName)] {
+		pl.plan.needUsers[u.ID] = true
+		return
+	}
 	if pl.protected[store.FoldName(u.UserName)] {
 		pl.add(&Action{Kind: Skip, Object: "user", ID: u.ID, Name: u.UserName, SourceID: u.SourceID,
 			Reason: "protected user (safety.protected_users); would deactivate: " + reason})
@@ -165,8 +174,9 @@ func (pl *planner) planUser(su connectors.User) {
 		skip(Skip, id, "protected user (safety.protected_users)")
 		return
 	}
+	fp := sourceFingerprint(su, src)
 	if cur == nil {
-		u := &store.User{ID: pl.opts.NewID(), Owner: src}
+		u := &store.User{ID: pl.opts.NewID(), Owner: src, PullFP: fp}
 		applyMapped(u, su)
 		pl.srcToUser[su.SourceID] = u
 		pl.userByID[u.ID] = u
@@ -185,13 +195,26 @@ func (pl *planner) planUser(su connectors.User) {
 		return
 	}
 	pl.matched[cur.ID] = true
-	if cur.Owner == src && mappedEqual(cur, su) {
-		// The common case of a steady-state sync: nothing to clone or diff.
+	if cur.Owner == src && cur.PullFP != "" && cur.PullFP == fp {
+		// The steady state: unchanged since a pull applied this very record
+		// (any other write clears the fingerprint). Nothing to load.
 		pl.srcToUser[su.SourceID] = cur
+		return
+	}
+	if !pl.st.Full[cur.ID] {
+		// Decided in the second pass, with the full record.
+		pl.plan.needUsers[cur.ID] = true
+		pl.srcToUser[su.SourceID] = cur
+		return
+	}
+	if cur.Owner == src && mappedEqual(cur, su) {
+		pl.srcToUser[su.SourceID] = cur
+		pl.plan.stamps[cur.ID] = fp
 		return
 	}
 	want := cur.Clone()
 	want.Owner = src
+	want.PullFP = fp
 	applyMapped(want, su)
 	pl.srcToUser[su.SourceID] = want
 	pl.userByID[want.ID] = want
@@ -220,6 +243,32 @@ func ownerOf(u *store.User) string {
 		return "unowned"
 	}
 	return "owned by " + u.Owner
+}
+
+// sourceFingerprint identifies the mapped attributes of a source record as
+// applied by source; equal fingerprints mean equal attributes.
+func sourceFingerprint(su connectors.User, source string) string {
+	h := sha256.New()
+	field := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
+	field(source)
+	field(su.SourceID)
+	field(su.ExternalID)
+	field(su.UserName)
+	field(su.DisplayName)
+	field(su.GivenName)
+	field(su.FamilyName)
+	field(strings.ToLower(su.Email))
+	field(strconv.FormatBool(su.Active))
+	keys := make([]string, 0, len(su.Enterprise))
+	for k := range su.Enterprise {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		field(k)
+		field(su.Enterprise[k])
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // mappedEqual reports whether applying su to u would change nothing; it

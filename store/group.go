@@ -25,10 +25,15 @@ type Group struct {
 	Created      time.Time
 	LastModified time.Time
 	Version      int64
+	// MembersFP is the fingerprint of the current member ids
+	// (MemberSetFingerprint); the store keeps it in step with every
+	// membership change.
+	MembersFP string
 }
 
 // GroupColumns is the column list scanGroup expects, in order.
-const GroupColumns = `pk, id, display_name, external_id, owner, source_id, extra, created, last_modified, version`
+const GroupColumns = `pk, id, display_name, external_id, owner, source_id, extra, created, last_modified, version,
+	COALESCE(members_fp, '')`
 
 func scanGroup(r scanner) (*Group, int64, error) {
 	var (
@@ -37,7 +42,7 @@ func scanGroup(r scanner) (*Group, int64, error) {
 		extra, crt, lmd string
 	)
 	if err := r.Scan(&pk, &g.ID, &g.DisplayName, &g.ExternalID, &g.Owner, &g.SourceID, &extra,
-		&crt, &lmd, &g.Version); err != nil {
+		&crt, &lmd, &g.Version, &g.MembersFP); err != nil {
 		return nil, 0, err
 	}
 	if err := unmarshalField("extra", extra, &g.Extra); err != nil {
@@ -113,10 +118,11 @@ func (t *Tx) CreateGroup(ctx context.Context, g *Group) error {
 		g.ID = uuid.NewString()
 	}
 	g.Created, g.LastModified, g.Version = t.now, t.now, 1
+	g.MembersFP = MemberSetFingerprint(nil)
 	_, err := t.exec(ctx, `INSERT INTO groups (id, display_name, display_name_fold, external_id,
-		owner, source_id, extra, created, last_modified, version) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+		owner, source_id, extra, created, last_modified, version, members_fp) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
 		g.ID, g.DisplayName, FoldName(g.DisplayName), g.ExternalID, g.Owner, g.SourceID,
-		marshalJSON(g.Extra, "{}"), formatTime(g.Created), formatTime(g.LastModified), g.Version)
+		marshalJSON(g.Extra, "{}"), formatTime(g.Created), formatTime(g.LastModified), g.Version, g.MembersFP)
 	if err != nil {
 		if isUnique(err) {
 			return fmt.Errorf("create group %q: displayName %w", g.DisplayName, ErrConflict)

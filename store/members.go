@@ -198,6 +198,9 @@ func (t *Tx) editMembers(ctx context.Context, groupID string, add, remove []stri
 		formatTime(t.now), gpk); err != nil {
 		return mc, fmt.Errorf("edit members of group %s: %w", groupID, err)
 	}
+	if err := t.toggleMembersFP(ctx, gpk, append(append([]string(nil), mc.Added...), mc.Removed...)...); err != nil {
+		return mc, fmt.Errorf("edit members of group %s: %w", groupID, err)
+	}
 	change := []Change{{Field: "members", Old: nilIfEmpty(mc.Removed), New: nilIfEmpty(mc.Added)}}
 	return mc, t.audit(ctx, "group.members", "group", g.ID, g.DisplayName, change, nil)
 }
@@ -281,4 +284,29 @@ func nilIfEmpty(s []string) any {
 		return nil
 	}
 	return s
+}
+
+// MembersOf returns the member ids of the given groups.
+func (t *Tx) MembersOf(ctx context.Context, groupIDs []string) (map[string][]string, error) {
+	out := make(map[string][]string, len(groupIDs))
+	if len(groupIDs) == 0 {
+		return out, nil
+	}
+	rows, err := t.query(ctx, `SELECT g.id, u.id FROM groups g JOIN memberships m ON m.group_pk = g.pk
+		JOIN users u ON u.pk = m.user_pk WHERE g.id IN (SELECT value FROM json_each(?))`, jsonList(groupIDs))
+	if err != nil {
+		return nil, fmt.Errorf("read members: %w", err)
+	}
+	defer rows.Close()
+	for _, id := range groupIDs {
+		out[id] = []string{}
+	}
+	for rows.Next() {
+		var g, u string
+		if err := rows.Scan(&g, &u); err != nil {
+			return nil, fmt.Errorf("read members: %w", err)
+		}
+		out[g] = append(out[g], u)
+	}
+	return out, rows.Err()
 }

@@ -91,6 +91,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	s.reader.SetMaxOpenConns(4)
+	if err := s.backfillMembersFP(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -38,6 +38,10 @@ type User struct {
 	LastModified time.Time
 	// Version increments on every change; it backs ETags and meta.version.
 	Version int64
+	// PullFP is the fingerprint of the source record a pull last applied
+	// (see reconcile). UpdateUser clears it on any change that does not set
+	// a new one, so it never vouches for a record someone else changed.
+	PullFP string
 }
 
 // Name is the SCIM name complex attribute.
@@ -119,7 +123,7 @@ func FoldName(s string) string { return strings.ToLower(s) }
 // UserColumns is the column list scanUser expects, in order.
 const UserColumns = `pk, id, user_name, external_id, owner, source_id, display_name, formatted_name,
 	given_name, family_name, middle_name, honorific_prefix, honorific_suffix, emails, active,
-	enterprise, extra, created, last_modified, version`
+	enterprise, extra, created, last_modified, version, pull_fp`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -132,7 +136,7 @@ func scanUser(r scanner) (*User, int64, error) {
 	err := r.Scan(&pk, &u.ID, &u.UserName, &u.ExternalID, &u.Owner, &u.SourceID, &u.DisplayName,
 		&u.Name.Formatted, &u.Name.GivenName, &u.Name.FamilyName, &u.Name.MiddleName,
 		&u.Name.HonorificPrefix, &u.Name.HonorificSuffix, &emails, &u.Active, &ent, &extra,
-		&crt, &lmod, &u.Version)
+		&crt, &lmod, &u.Version, &u.PullFP)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -255,13 +259,13 @@ func (t *Tx) CreateUser(ctx context.Context, u *User) error {
 	u.Created, u.LastModified, u.Version = t.now, t.now, 1
 	_, err := t.exec(ctx, `INSERT INTO users (id, user_name, user_name_fold, external_id, owner,
 		source_id, display_name, formatted_name, given_name, family_name, middle_name, honorific_prefix,
-		honorific_suffix, emails, active, enterprise, extra, created, last_modified, version)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		honorific_suffix, emails, active, enterprise, extra, created, last_modified, version, pull_fp)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		u.ID, u.UserName, FoldName(u.UserName), u.ExternalID, u.Owner, u.SourceID, u.DisplayName,
 		u.Name.Formatted, u.Name.GivenName, u.Name.FamilyName, u.Name.MiddleName,
 		u.Name.HonorificPrefix, u.Name.HonorificSuffix, marshalJSON(u.Emails, "[]"), u.Active,
 		marshalJSON(u.Enterprise, "{}"), marshalJSON(u.Extra, "{}"),
-		formatTime(u.Created), formatTime(u.LastModified), u.Version)
+		formatTime(u.Created), formatTime(u.LastModified), u.Version, u.PullFP)
 	if err != nil {
 		if isUnique(err) {
 			return fmt.Errorf("create user %q: userName %w", u.UserName, ErrConflict)
@@ -295,15 +299,20 @@ func (t *Tx) UpdateUser(ctx context.Context, u *User, ifVersion int64) (changed 
 		return false, nil
 	}
 	u.Created, u.LastModified, u.Version = old.Created, t.now, old.Version+1
+	if u.PullFP == old.PullFP {
+		// Changed by someone other than a pull that knows the new
+		// fingerprint: the old one no longer describes the record.
+		u.PullFP = ""
+	}
 	_, err = t.exec(ctx, `UPDATE users SET user_name=?, user_name_fold=?, external_id=?, owner=?,
 		source_id=?, display_name=?, formatted_name=?, given_name=?, family_name=?, middle_name=?,
 		honorific_prefix=?, honorific_suffix=?, emails=?, active=?, enterprise=?, extra=?,
-		last_modified=?, version=? WHERE pk=?`,
+		last_modified=?, version=?, pull_fp=? WHERE pk=?`,
 		u.UserName, FoldName(u.UserName), u.ExternalID, u.Owner, u.SourceID, u.DisplayName,
 		u.Name.Formatted, u.Name.GivenName, u.Name.FamilyName, u.Name.MiddleName,
 		u.Name.HonorificPrefix, u.Name.HonorificSuffix, marshalJSON(u.Emails, "[]"), u.Active,
 		marshalJSON(u.Enterprise, "{}"), marshalJSON(u.Extra, "{}"),
-		formatTime(u.LastModified), u.Version, pk)
+		formatTime(u.LastModified), u.Version, u.PullFP, pk)
 	if err != nil {
 		if isUnique(err) {
 			return false, fmt.Errorf("update user %s: userName %q %w", u.ID, u.UserName, ErrConflict)
@@ -330,6 +339,17 @@ func (t *Tx) DeleteUser(ctx context.Context, id string, ifVersion int64) error {
 	if err != nil {
 		return err
 	}
+	// The cascade drops the user's memberships: keep their groups'
+	// fingerprints in step.
+	gpks, err := t.pkMap(ctx, `SELECT g.id, g.pk FROM memberships m JOIN groups g ON g.pk = m.group_pk WHERE m.user_pk = ?`, pk)
+	if err != nil {
+		return fmt.Errorf("delete user %s: %w", id, err)
+	}
+	for _, gpk := range gpks {
+		if err := t.toggleMembersFP(ctx, gpk, id); err != nil {
+			return err
+		}
+	}
 	if _, err := t.exec(ctx, "DELETE FROM users WHERE pk = ?", pk); err != nil {
 		return fmt.Errorf("delete user %s: %w", id, err)
 	}
@@ -346,4 +366,33 @@ func isUnique(err error) bool {
 // another source are conflicts.
 func (t *Tx) AllUsers(ctx context.Context) ([]*User, error) {
 	return t.queryUsers(ctx, "ORDER BY id")
+}
+
+// UserKeys returns every user with only the fields a reconcile matches on
+// filled: ID, UserName, Owner, SourceID, Active and PullFP. It reads a
+// fraction of what AllUsers does; UsersByIDs fetches the rest where needed.
+func (t *Tx) UserKeys(ctx context.Context) ([]*User, error) {
+	rows, err := t.query(ctx, "SELECT id, user_name, owner, source_id, active, pull_fp FROM users ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []*User
+	for rows.Next() {
+		u := &User{}
+		if err := rows.Scan(&u.ID, &u.UserName, &u.Owner, &u.SourceID, &u.Active, &u.PullFP); err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// UsersByIDs returns the full records of the users with the given ids
+// (unknown ids are left out).
+func (t *Tx) UsersByIDs(ctx context.Context, ids []string) ([]*User, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return t.queryUsers(ctx, "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id", jsonList(ids))
 }
