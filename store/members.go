@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -146,7 +147,7 @@ func (t *Tx) editMembers(ctx context.Context, groupID string, add, remove []stri
 	}
 	var addPKs, removePKs []int64
 	if len(add) > 0 {
-		existing, err := t.pkMap(ctx, `SELECT u.id, u.pk FROM json_each(?) j JOIN users u ON u.id = j.value`, jsonList(add))
+		existing, err := t.userKeys(ctx, add)
 		if err != nil {
 			return mc, fmt.Errorf("look up members: %w", err)
 		}
@@ -182,11 +183,8 @@ func (t *Tx) editMembers(ctx context.Context, groupID string, add, remove []stri
 	if !mc.Changed() {
 		return mc, nil
 	}
-	if len(addPKs) > 0 {
-		if _, err := t.exec(ctx, `INSERT OR IGNORE INTO memberships (group_pk, user_pk)
-			SELECT ?, value FROM json_each(?)`, gpk, jsonInts(addPKs)); err != nil {
-			return mc, fmt.Errorf("add members to group %s: %w", groupID, err)
-		}
+	if err := t.insertMemberships(ctx, gpk, addPKs); err != nil {
+		return mc, fmt.Errorf("add members to group %s: %w", groupID, err)
 	}
 	if len(removePKs) > 0 {
 		if _, err := t.exec(ctx, `DELETE FROM memberships WHERE group_pk = ? AND user_pk IN
@@ -309,4 +307,51 @@ func (t *Tx) MembersOf(ctx context.Context, groupIDs []string) (map[string][]str
 		out[g] = append(out[g], u)
 	}
 	return out, rows.Err()
+}
+
+// userKeys resolves user ids to internal keys, from the transaction's cache
+// where it can; unknown ids are left out.
+func (t *Tx) userKeys(ctx context.Context, ids []string) (map[string]int64, error) {
+	out := make(map[string]int64, len(ids))
+	var miss []string
+	for _, id := range ids {
+		if pk, ok := t.userPKs[id]; ok {
+			out[id] = pk
+		} else {
+			miss = append(miss, id)
+		}
+	}
+	if len(miss) == 0 {
+		return out, nil
+	}
+	found, err := t.pkMap(ctx, `SELECT u.id, u.pk FROM json_each(?) j JOIN users u ON u.id = j.value`, jsonList(miss))
+	if err != nil {
+		return nil, err
+	}
+	for id, pk := range found {
+		out[id] = pk
+	}
+	return out, nil
+}
+
+// insertMemberships adds rows in batches of multi-row VALUES statements,
+// which SQLite inserts faster than rows unpacked from JSON.
+func (t *Tx) insertMemberships(ctx context.Context, gpk int64, userPKs []int64) error {
+	// In key order the primary-key B-tree is appended to, not split.
+	slices.Sort(userPKs)
+	const batch = 100
+	for len(userPKs) > 0 {
+		n := min(len(userPKs), batch)
+		query := "INSERT OR IGNORE INTO memberships (group_pk, user_pk) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?,?),", n), ",")
+		args := make([]any, 0, 2*n)
+		for _, pk := range userPKs[:n] {
+			args = append(args, gpk, pk)
+		}
+		if _, err := t.exec(ctx, query, args...); err != nil {
+			return err
+		}
+		userPKs = userPKs[n:]
+	}
+	return nil
 }

@@ -171,6 +171,10 @@ type Tx struct {
 	// reconcile runs the same few statements a hundred thousand times, and
 	// parsing them each time costs more than executing them.
 	stmts map[string]*sql.Stmt
+	// userPKs caches user id -> internal key for users created in this
+	// transaction: a first sync adds a million memberships of users it has
+	// just inserted, and looking each one up again costs seconds.
+	userPKs map[string]int64
 }
 
 func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {

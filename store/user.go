@@ -257,7 +257,7 @@ func (t *Tx) CreateUser(ctx context.Context, u *User) error {
 		u.ID = uuid.NewString()
 	}
 	u.Created, u.LastModified, u.Version = t.now, t.now, 1
-	_, err := t.exec(ctx, `INSERT INTO users (id, user_name, user_name_fold, external_id, owner,
+	res, err := t.exec(ctx, `INSERT INTO users (id, user_name, user_name_fold, external_id, owner,
 		source_id, display_name, formatted_name, given_name, family_name, middle_name, honorific_prefix,
 		honorific_suffix, emails, active, enterprise, extra, created, last_modified, version, pull_fp)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
@@ -271,6 +271,12 @@ func (t *Tx) CreateUser(ctx context.Context, u *User) error {
 			return fmt.Errorf("create user %q: userName %w", u.UserName, ErrConflict)
 		}
 		return fmt.Errorf("create user %q: %w", u.UserName, err)
+	}
+	if pk, err := res.LastInsertId(); err == nil {
+		if t.userPKs == nil {
+			t.userPKs = map[string]int64{}
+		}
+		t.userPKs[u.ID] = pk
 	}
 	return t.audit(ctx, "user.create", "user", u.ID, u.UserName, DiffUsers(&User{}, u), nil)
 }
@@ -350,6 +356,7 @@ func (t *Tx) DeleteUser(ctx context.Context, id string, ifVersion int64) error {
 			return err
 		}
 	}
+	delete(t.userPKs, id)
 	if _, err := t.exec(ctx, "DELETE FROM users WHERE pk = ?", pk); err != nil {
 		return fmt.Errorf("delete user %s: %w", id, err)
 	}
