@@ -62,6 +62,7 @@ func TestFindUsersFilter(t *testing.T) {
 		{`externalId eq "EXT-1"`, ""},
 		{`id eq "` + ids["jsmith"] + `"`, "jsmith"},
 		{`displayName eq "John Smith"`, "jsmith"},
+		{`displayName eq "JOHN SMITH"`, "jsmith"},
 		{`active eq false`, "jsmith"},
 		{`active eq "True"`, "BJensen@example.com,Ärger_100%"},
 		{`name.givenName eq "barbara"`, "BJensen@example.com"},

@@ -119,8 +119,8 @@ func (userScope) resolve(p filter.AttrPath) (target, error) {
 	case "externalid":
 		return col("external_id", kindExact)
 	case "displayname":
-		// Exact: an index lookup, and what clients pass back is what they sent.
-		return col("display_name", kindExact)
+		// caseExact=false, like userName; the NOCASE index keeps eq a lookup.
+		return col("display_name", kindNoCase)
 	case "active":
 		return col("active", kindBool)
 	case "name":

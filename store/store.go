@@ -62,6 +62,9 @@ type Store struct {
 	reader *sql.DB
 	path   string
 	now    func() time.Time
+	// verifyToken runs on every SCIM request: prepared once, it is reused
+	// on each reader connection instead of being parsed per request.
+	verifyToken *sql.Stmt
 }
 
 // Option adjusts how a Store is opened.
@@ -91,6 +94,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	s.reader.SetMaxOpenConns(4)
+	if s.verifyToken, err = s.reader.PrepareContext(ctx, "SELECT token_hash FROM integrations WHERE name = ?"); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("prepare token verification: %w", err)
+	}
 	if err := s.backfillMembersFP(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -130,7 +137,14 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
 func (s *Store) Close() error {
-	return errors.Join(s.reader.Close(), s.writer.Close())
+	var errs []error
+	if s.verifyToken != nil {
+		errs = append(errs, s.verifyToken.Close())
+	}
+	if s.reader != nil {
+		errs = append(errs, s.reader.Close())
+	}
+	return errors.Join(append(errs, s.writer.Close())...)
 }
 
 // Ping checks that the database answers, for readiness probes.

@@ -92,7 +92,7 @@ func (t *Tx) setToken(ctx context.Context, integration, typ string, reset bool) 
 // comparison is constant-time; an integration without a token accepts none.
 func (s *Store) VerifyToken(ctx context.Context, integration, tok string) (bool, error) {
 	var stored []byte
-	err := s.reader.QueryRowContext(ctx, "SELECT token_hash FROM integrations WHERE name = ?", integration).Scan(&stored)
+	err := s.verifyToken.QueryRowContext(ctx, integration).Scan(&stored)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
