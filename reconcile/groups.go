@@ -57,7 +57,7 @@ func (pl *planner) planGroups() {
 			want = &store.Group{ID: pl.opts.NewID(), Owner: src}
 			mapGroup(want, sg)
 			pl.add(&Action{Kind: CreateGroup, Object: "group", ID: want.ID, Name: want.DisplayName,
-				SourceID: sg.SourceID, Changes: store.DiffGroups(&store.Group{}, want), group: want})
+				SourceID: sg.SourceID, group: want})
 		case cur.Owner != "" && cur.Owner != src:
 			skip(Conflict, cur.ID, fmt.Sprintf("displayName is owned by source %q; not taken over", cur.Owner))
 			continue

@@ -96,6 +96,21 @@ type Action struct {
 	memberTo []string // the group's full desired member ids
 }
 
+// FieldChanges are the action's field diffs. A create's are derived from
+// the new object when asked for, not kept in the plan: a first sync plans
+// a hundred thousand of them and only a printed report needs them.
+func (a *Action) FieldChanges() []store.Change {
+	switch {
+	case a.Changes != nil:
+		return a.Changes
+	case a.Kind == CreateUser && a.user != nil:
+		return store.DiffUsers(&store.User{}, a.user)
+	case a.Kind == CreateGroup && a.group != nil:
+		return store.DiffGroups(&store.Group{}, a.group)
+	}
+	return nil
+}
+
 // Applies reports whether Apply writes anything for the action.
 func (a *Action) Applies() bool {
 	switch a.Kind {

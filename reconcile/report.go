@@ -47,7 +47,13 @@ func (r *Report) JSON() JSONReport {
 		j.Error = r.Err.Error()
 	}
 	if r.Plan != nil {
-		j.Held, j.HeldReason, j.Actions = r.Plan.Held, r.Plan.HeldReason, r.Plan.Actions
+		j.Held, j.HeldReason = r.Plan.Held, r.Plan.HeldReason
+		j.Actions = make([]*Action, len(r.Plan.Actions))
+		for i, a := range r.Plan.Actions {
+			c := *a
+			c.Changes = a.FieldChanges()
+			j.Actions[i] = &c
+		}
 	}
 	return j
 }
@@ -124,7 +130,7 @@ func writeAction(b *strings.Builder, a *Action) {
 	if a.Reason != "" {
 		fmt.Fprintf(b, "      reason: %s\n", a.Reason)
 	}
-	for _, c := range a.Changes {
+	for _, c := range a.FieldChanges() {
 		if a.Kind == CreateUser || a.Kind == CreateGroup {
 			// A new object has no old values: show what it is created with.
 			if c.Field != "active" || c.New != true {

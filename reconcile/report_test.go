@@ -126,7 +126,7 @@ func TestDryRunMatchesApply(t *testing.T) {
 		if !a.Applies() {
 			continue
 		}
-		c := a.Changes
+		c := a.FieldChanges()
 		if a.Kind == SetMembers {
 			c = []store.Change{{Field: "members", Old: ids(a.Removed), New: ids(a.Added)}}
 		}

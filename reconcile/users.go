@@ -181,7 +181,7 @@ func (pl *planner) planUser(su connectors.User) {
 		pl.srcToUser[su.SourceID] = u
 		pl.userByID[u.ID] = u
 		pl.add(&Action{Kind: CreateUser, Object: "user", ID: u.ID, Name: u.UserName, SourceID: su.SourceID,
-			Changes: store.DiffUsers(&store.User{}, u), user: u})
+			user: u})
 		return
 	}
 	if cur.Owner != "" && cur.Owner != src {

@@ -36,7 +36,9 @@ func DiffUsers(a, b *User) []Change {
 	str("name.honorificPrefix", a.Name.HonorificPrefix, b.Name.HonorificPrefix)
 	str("name.honorificSuffix", a.Name.HonorificSuffix, b.Name.HonorificSuffix)
 	if !sameEmails(a.Emails, b.Emails) {
-		c = append(c, Change{Field: "emails", Old: jsonValue(a.Emails), New: jsonValue(b.Emails)})
+		// Typed, not JSON-normalised: a first sync holds 100k of these, and
+		// they marshal the same.
+		c = append(c, Change{Field: "emails", Old: emailsValue(a.Emails), New: emailsValue(b.Emails)})
 	}
 	if a.Active != b.Active {
 		c = append(c, Change{Field: "active", Old: a.Active, New: b.Active})
@@ -128,4 +130,11 @@ func sameEmails(a, b []Email) bool {
 		}
 	}
 	return true
+}
+
+func emailsValue(e []Email) any {
+	if len(e) == 0 {
+		return nil
+	}
+	return append([]Email(nil), e...)
 }
