@@ -105,7 +105,8 @@ source "okta" "okta" {
   # ... or OAuth 2.0 service-app auth with a private key (Okta's recommendation
   # for new integrations), granted the scopes below.
   # client_id        = "0oa1abcdefghijklmnop"
-  # private_key_file = "okta-private-key.pem"
+  # private_key_file = "okta-private-key.pem" # PEM (PKCS#1, PKCS#8, EC) or a JWK
+  # private_key_id   = "kid-of-the-key"        # when the app has several keys
   # scopes           = ["okta.users.read", "okta.groups.read", "okta.apps.read"]
 
   # Scope: users assigned to this Okta app (directly or through groups).
@@ -121,6 +122,12 @@ source "okta" "okta" {
 
   # Okta statuses that count as active; others (SUSPENDED, DEPROVISIONED) deactivate.
   active_statuses = ["ACTIVE", "PROVISIONED", "STAGED", "RECOVERY", "LOCKED_OUT", "PASSWORD_EXPIRED"]
+
+  # Okta profile attributes for displayName (an empty value falls back to
+  # "firstName lastName") and the work email. Match what the app's SCIM
+  # mapping pushes, so that push and pull agree.
+  display_name = "displayName"
+  email        = "email"
 
   # SCIM enterprise attributes pulled from Okta profile attributes.
   enterprise = {
@@ -155,6 +162,9 @@ source "entra" "entra" {
   # https://graph.microsoft.us/v1.0.
   authority_host = "https://login.microsoftonline.com/"
   graph_url      = "https://graph.microsoft.com/v1.0"
+  # Extra CA certificates (PEM) to trust for both, e.g. behind a TLS-inspecting
+  # proxy. The system roots stay trusted.
+  # ca_file = "/etc/dirsync/proxy-ca.pem"
 
   # "assigned": users and groups assigned to the app (Entra's "sync only
   # assigned users and groups"), read from the service principal below.
@@ -172,6 +182,10 @@ source "entra" "entra" {
     department     = "department"
     manager        = "manager"
   }
+
+  # Narrow the groups that are synced (by name, or "prefix*"); users in scope
+  # are unaffected. Default: every group in scope.
+  # groups = ["LastPass Admins", "LP-*"]
 
   # Expand nested groups into their user members (cycle-safe).
   nested_groups = false
