@@ -100,3 +100,24 @@ func TestUnchangedUsersGetStamped(t *testing.T) {
 		t.Fatalf("after stamping, %d users still need a full comparison", n)
 	}
 }
+
+// A member listed twice by the source must not cancel out of the member-set
+// fingerprint (it is an XOR): the missing member is still added.
+func TestDuplicateMemberListingStillAdds(t *testing.T) {
+	e := newEnv(t)
+	opts := e.opts("okta")
+	e.sync(&fakeSource{snap: base()}, opts, false) // Eng = ann, bob
+	snap := base()
+	snap.Groups[0].Members = []string{"00u1", "00u2", "00u3", "00u3"}
+	rep := e.sync(&fakeSource{snap: snap}, opts, false)
+	if got := strings.Join(kinds(rep.Plan), " "); got != "set_members:Eng" {
+		t.Fatalf("plan = %s", got)
+	}
+	if !strings.Contains(e.dir(), "members=ann@example.com,bob@example.com,cy@example.com") {
+		t.Fatalf("cy not added:\n%s", e.dir())
+	}
+	// And the same listing again is a no-op.
+	if again := e.sync(&fakeSource{snap: snap}, opts, true); again.Plan.Changes() {
+		t.Fatalf("not steady: %v", kinds(again.Plan))
+	}
+}

@@ -153,12 +153,16 @@ func (pl *planner) planMembers(g *store.Group, sg connectors.Group) {
 			missing = append(missing, sid)
 			continue
 		}
+		// A source may list a member twice; the fingerprint needs each once.
+		// A stamp per group on the user pointer is cheaper than a set of
+		// strings, and a steady-state plan does this a million times.
+		if pl.visit[u] == pl.group {
+			continue
+		}
+		pl.visit[u] = pl.group
 		want = append(want, u.ID)
 	}
-	// Sorting and dropping duplicates beats a set here: a steady-state plan
-	// does this for every group and needs nothing else.
-	sort.Strings(want)
-	want = slices.Compact(want)
+	pl.group++
 	pl.wantBuf = want
 	sort.Strings(missing)
 	if g.MembersFP != "" && store.MemberSetFingerprint(want) == g.MembersFP {
@@ -175,6 +179,7 @@ func (pl *planner) planMembers(g *store.Group, sg connectors.Group) {
 		return
 	}
 	want = slices.Clone(want) // kept by the action; the buffer is reused
+	sort.Strings(want)
 	seen, have := pl.seenBuf, pl.haveBuf
 	clear(seen)
 	clear(have)

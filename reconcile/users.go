@@ -27,9 +27,12 @@ type planner struct {
 	srcToUser   map[string]*store.User // snapshot source id -> directory user after the plan
 	userByID    map[string]*store.User
 	activeOwned int
-	// Scratch space for planMembers.
+	// Scratch space for planMembers; group numbers the groups so that visit
+	// can tell a member already seen in the current one.
 	seenBuf, haveBuf map[string]bool
 	wantBuf          []string
+	visit            map[*store.User]int
+	group            int
 }
 
 func newPlanner(st *State, snap *connectors.Snapshot, opts Options, p *Plan) *planner {
@@ -42,6 +45,8 @@ func newPlanner(st *State, snap *connectors.Snapshot, opts Options, p *Plan) *pl
 		srcToUser:  make(map[string]*store.User, len(snap.Users)),
 		userByID:   make(map[string]*store.User, len(st.Users)),
 		seenBuf:    map[string]bool{},
+		visit:      make(map[*store.User]int, len(st.Users)),
+		group:      1,
 		haveBuf:    map[string]bool{},
 	}
 	for _, n := range opts.Protected {
