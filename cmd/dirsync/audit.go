@@ -28,7 +28,7 @@ meaning "ago" (24h, 90m).`,
 		Example: `  dirsync audit --since 24h --integration okta
   dirsync audit --user ann@example.com --output json
   dirsync audit --action user.update --since 2026-11-01 --until 2026-11-02`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			now := time.Now()
 			var err error

@@ -9,6 +9,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
@@ -56,6 +57,16 @@ type exitErr struct {
 func (e *exitErr) Error() string { return e.err.Error() }
 func (e *exitErr) Unwrap() error { return e.err }
 
+// usageArgs makes a positional-argument check's failure a usage error.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return &exitErr{code: exitUsage, err: err}
+		}
+		return nil
+	}
+}
+
 func usageErr(format string, args ...any) error {
 	return &exitErr{code: exitUsage, err: fmt.Errorf(format, args...)}
 }
@@ -78,6 +89,10 @@ func run(ctx context.Context, args []string, e env) int {
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
+	}
+	if strings.HasPrefix(err.Error(), "unknown command") {
+		// cobra's own error for a mistyped subcommand: a usage error.
+		err = &exitErr{code: exitUsage, err: err}
 	}
 	var ee *exitErr
 	if errors.As(err, &ee) {
@@ -213,7 +228,7 @@ func (a *app) versionCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if a.output == "json" {
 				return writeJSON(cmd.OutOrStdout(), map[string]string{"version": a.versionString()})
@@ -231,7 +246,7 @@ func (a *app) configCommand() *cobra.Command {
 	c.AddCommand(&cobra.Command{
 		Use:   "validate [FILE]",
 		Short: "Check a configuration file; exit 2 and name file, line and field on error",
-		Args:  cobra.MaximumNArgs(1),
+		Args:  usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				a.configPath = args[0]

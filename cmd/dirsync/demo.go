@@ -36,7 +36,7 @@ configuration for them, start the daemon on a fresh SQLite file, create each
 integration's SCIM token, then run a dry run and a sync of each source, change
 something in both IdPs and sync again (an incremental read), and keep serving
 SCIM and the admin endpoints until interrupted. Nothing leaves this machine.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDemo(cmd.Context(), cmd.OutOrStdout(), f) },
 	}
 	c.Flags().StringVar(&f.dir, "dir", "", "directory for the configuration and database (default: a new temporary directory)")

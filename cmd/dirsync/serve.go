@@ -29,7 +29,7 @@ schedules. Under systemd it notifies READY, STOPPING and the watchdog.
 Signals: SIGTERM or SIGINT stop gracefully (stop accepting, let a running
 apply commit or roll back, close the database); SIGHUP reloads the
 configuration, and keeps the running one when the new file is invalid.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.loadConfig()
 			if err != nil {

@@ -24,7 +24,7 @@ func (a *app) statusCommand() *cobra.Command {
 (when, outcome, duration, counts), next scheduled runs, held deactivations,
 consecutive failures and alerts. When no daemon answers, the same is read from
 the database, without next-run times.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			cfg, err := a.loadConfig()

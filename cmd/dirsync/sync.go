@@ -41,7 +41,7 @@ applied and the deactivations are held (exit code 4) until re-run with
 		Example: `  dirsync sync --dry-run
   dirsync sync --source okta --output json
   dirsync sync --source okta --allow-deactivations`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runSync(cmd, f) },
 	}
 	c.Flags().StringVar(&f.source, "source", "", "sync only this source (default: every source with pull settings)")
@@ -175,7 +175,7 @@ func (a *app) sourceCommand() *cobra.Command {
 	test := &cobra.Command{
 		Use:   "test SOURCE",
 		Short: "Check a source's connection, credentials and permissions, and count what it sees",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			cfg, err := a.loadConfig()

@@ -24,7 +24,7 @@ running daemon.`,
 		cmd := &cobra.Command{
 			Use:   use + " SOURCE",
 			Short: short,
-			Args:  cobra.ExactArgs(1),
+			Args:  usageArgs(cobra.ExactArgs(1)),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				return a.issueToken(cmd, args[0], reset)
 			},
@@ -35,7 +35,7 @@ running daemon.`,
 	list := &cobra.Command{
 		Use:   "list [SOURCE]",
 		Short: "List integrations, their SCIM base URLs and whether a token exists",
-		Args:  cobra.MaximumNArgs(1),
+		Args:  usageArgs(cobra.MaximumNArgs(1)),
 		RunE:  a.listTokens,
 	}
 	a.addOutputFlag(list)
