@@ -121,7 +121,8 @@ func scimHandler(st *store.Store, log hclog.Logger, cfg *config.Config) (*scim.S
 	for _, s := range cfg.Sources {
 		ins = append(ins, scim.Integration{Name: s.Name, OnDelete: s.OnDelete})
 	}
-	h, err := scim.New(st, log.Named("scim"), ins, scim.Options{MaxBodyBytes: cfg.SCIM.MaxBodyBytes})
+	h, err := scim.New(st, log.Named("scim"), ins, scim.Options{MaxBodyBytes: cfg.SCIM.MaxBodyBytes,
+		PublicURL: cfg.SCIM.PublicURL})
 	if err != nil {
 		return nil, fmt.Errorf("scim: %w", err)
 	}

@@ -3,10 +3,12 @@ package scim
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/dirsync/dirsync/store"
+	"github.com/hashicorp/go-hclog"
 )
 
 // An integration never edits what another integration owns (reconcile's
@@ -58,4 +60,23 @@ func TestOwnershipAcrossIntegrations(t *testing.T) {
 		t.Fatalf("unowned user not adopted: owner %q source %q", u.Owner, u.SourceID)
 	}
 	e.call("okta", "DELETE", "/Users/"+legacy, "").wantError(t, http.StatusForbidden, "")
+}
+
+// Behind a TLS-terminating proxy the request says http and the proxy's
+// host; resource locations must use the configured public URL.
+func TestLocationsUsePublicURL(t *testing.T) {
+	e := newEnv(t)
+	h, err := New(e.store, hclog.NewNullLogger(), []Integration{{Name: "okta"}}, Options{PublicURL: "https://dirsync.example.com/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	e.srv = srv
+	res := e.call("okta", "POST", "/Users", `{"userName":"loc@example.com"}`).want(t, http.StatusCreated)
+	meta, _ := res.body["meta"].(map[string]any)
+	want := "https://dirsync.example.com/scim/okta/v2/Users/" + res.str("id")
+	if meta["location"] != want || res.header.Get("Location") != want {
+		t.Fatalf("location = %v / %q, want %s", meta["location"], res.header.Get("Location"), want)
+	}
 }

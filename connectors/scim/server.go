@@ -45,6 +45,10 @@ type Options struct {
 	MaxCount int
 	// Filter caps filter length and nesting.
 	Filter filter.Limits
+	// PublicURL is the base URL the IdPs reach the endpoint at (config
+	// scim.public_url). meta.location and $ref are built from it; without it,
+	// from the request, which behind a TLS-terminating proxy says http.
+	PublicURL string
 }
 
 func (o Options) withDefaults() Options {
@@ -173,7 +177,7 @@ func (s *Server) prepare(r *http.Request, rc *request, name string) error {
 		return &Error{Status: http.StatusUnauthorized, Detail: "missing or invalid bearer token"}
 	}
 	rc.integration = in
-	rc.base = baseURL(r, name)
+	rc.base = s.baseURL(r, name)
 	switch r.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:
 		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -204,7 +208,10 @@ func bearer(h string) (string, bool) {
 	return tok, tok != ""
 }
 
-func baseURL(r *http.Request, integration string) string {
+func (s *Server) baseURL(r *http.Request, integration string) string {
+	if s.opts.PublicURL != "" {
+		return strings.TrimRight(s.opts.PublicURL, "/") + "/scim/" + integration + "/v2"
+	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
