@@ -374,4 +374,11 @@ func TestSIGTERMDuringLargeApply(t *testing.T) {
 		t.Fatalf("run record does not match the directory: %d users, runs %+v", n, runs)
 	}
 	t.Logf("after SIGTERM: %d of %d users, run outcome %s", n, assigned, runs[0].Outcome)
+	// The signal landed while the run was going: shutdown began before the
+	// run finished, and the daemon waited for it.
+	out := p.out.String()
+	stop, done := strings.Index(out, `"shutting down"`), strings.Index(out, `"sync finished"`)
+	if stop < 0 || done < 0 || done < stop {
+		t.Errorf("SIGTERM did not arrive during the run (shutting down at %d, sync finished at %d); the test proves less than it claims", stop, done)
+	}
 }
