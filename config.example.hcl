@@ -123,6 +123,11 @@ source "okta" "okta" {
   # Okta statuses that count as active; others (SUSPENDED, DEPROVISIONED) deactivate.
   active_statuses = ["ACTIVE", "PROVISIONED", "STAGED", "RECOVERY", "LOCKED_OUT", "PASSWORD_EXPIRED"]
 
+  # userName from the Okta username ("login", default) or from the app
+  # assignment's username ("app": what Okta's SCIM push sends, which the app's
+  # "Application username format" can make differ from login; needs app_id).
+  user_name = "login"
+
   # Okta profile attributes for displayName (an empty value falls back to
   # "firstName lastName") and the work email. Match what the app's SCIM
   # mapping pushes, so that push and pull agree.

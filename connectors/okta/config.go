@@ -64,6 +64,12 @@ type Config struct {
 	// AppID limits the users to those assigned to this app, directly or
 	// through a group; empty means every user in the org.
 	AppID string `hcl:"app_id,optional"`
+	// UserName is where userName comes from: "login" (default, the Okta
+	// username) or "app", the app assignment's username
+	// (credentials.userName), which is what Okta's SCIM push sends and which
+	// an app's "Application username format" can make differ from login.
+	// "app" needs app_id.
+	UserName string `hcl:"user_name,optional"`
 	// GroupIDs, GroupNames (exact), GroupNamePattern (a regexp on the name)
 	// and GroupsAssignedToApp select the groups whose memberships are pulled;
 	// a group matching any of them is selected. None set: no groups.
@@ -155,6 +161,16 @@ func (c *Config) Validate() error {
 	}
 	if c.GroupsAssignedToApp && c.AppID == "" {
 		bad("groups_assigned_to_app", "needs app_id")
+	}
+	switch c.UserName {
+	case "", "login":
+		c.UserName = "login"
+	case "app":
+		if c.AppID == "" {
+			bad("user_name", `"app" needs app_id (the username of the app assignment)`)
+		}
+	default:
+		bad("user_name", "%q is not login or app", c.UserName)
 	}
 
 	if c.ActiveStatuses == nil {

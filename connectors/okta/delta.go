@@ -76,10 +76,17 @@ func (s *source) appDelta(ctx context.Context, since time.Time, changed []rawUse
 		return nil, err
 	}
 	scope := make(map[string]bool, len(aus))
+	appNames := make(map[string]string, len(aus))
 	for _, au := range aus {
 		scope[au.Id] = true
+		if au.Credentials != nil {
+			appNames[au.Id] = au.Credentials.UserName
+		}
 	}
 	seen := map[string]bool{}
+	for i := range changed {
+		changed[i].appUserName = appNames[changed[i].id]
+	}
 	for _, r := range changed {
 		seen[r.id] = true
 		m.see(r.lastUpdated)
@@ -109,6 +116,7 @@ func (s *source) appDelta(ctx context.Context, since time.Time, changed []rawUse
 		return nil, err
 	}
 	for _, r := range users {
+		r.appUserName = appNames[r.id]
 		snap.Users = append(snap.Users, s.mapUser(r))
 	}
 	return func(id string) bool { return scope[id] }, nil

@@ -14,7 +14,10 @@ import (
 // rawUser is the part of an Okta user the mapping needs, whether it came
 // from /users, /groups/{id}/users or an app user's _embedded.user.
 type rawUser struct {
-	id, status  string
+	id, status string
+	// appUserName is the app assignment's username, when read through an
+	// app (user_name = "app").
+	appUserName string
 	profile     map[string]any
 	lastUpdated time.Time
 }
@@ -39,6 +42,9 @@ func fromEmbedded(au *okta.AppUser) (rawUser, error) {
 		return rawUser{}, fmt.Errorf("app user %s: no embedded user", au.Id)
 	}
 	r := rawUser{}
+	if au.Credentials != nil {
+		r.appUserName = au.Credentials.UserName
+	}
 	r.id, _ = u["id"].(string)
 	r.status, _ = u["status"].(string)
 	r.profile, _ = u["profile"].(map[string]any)
@@ -66,7 +72,7 @@ func (s *source) mapUser(r rawUser) connectors.User {
 		display = strings.TrimSpace(given + " " + family)
 	}
 	u := connectors.User{
-		SourceID: r.id, ExternalID: r.id, UserName: attr("login"),
+		SourceID: r.id, ExternalID: r.id, UserName: s.userName(r, attr("login")),
 		DisplayName: display, GivenName: given, FamilyName: family,
 		Email: attr(s.cfg.Email), Active: s.active[r.status],
 	}
@@ -96,4 +102,13 @@ func profileString(v any) string {
 	default:
 		return fmt.Sprint(v)
 	}
+}
+
+// userName follows user_name: the app username when configured and known,
+// else the Okta login (which is also Okta's default app username).
+func (s *source) userName(r rawUser, login string) string {
+	if s.cfg.UserName == "app" && r.appUserName != "" {
+		return r.appUserName
+	}
+	return login
 }
