@@ -8,34 +8,6 @@ import (
 	"github.com/dirsync/dirsync/store"
 )
 
-func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, rc *request) error {
-	lp, err := s.parseList(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	var docs []any
-	var total int
-	err = s.store.View(r.Context(), func(tx *store.Tx) error {
-		groups, n, err := tx.FindGroups(r.Context(), lp.query)
-		if err != nil {
-			return err
-		}
-		total = n
-		for _, g := range groups {
-			doc, err := s.renderGroup(r.Context(), tx, g, rc, lp.proj)
-			if err != nil {
-				return err
-			}
-			docs = append(docs, doc)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return s.writeJSON(w, rc, http.StatusOK, listResponse(docs, total, lp.startIndex))
-}
-
 // renderGroup renders a group, loading members only when they are wanted:
 // Entra asks with excludedAttributes=members precisely to avoid that cost.
 func (s *Server) renderGroup(ctx context.Context, tx *store.Tx, g *store.Group, rc *request, proj projection) (document, error) {
@@ -58,28 +30,6 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, rc *request, i
 		return err
 	}
 	return s.writeGroup(w, r, rc, id, http.StatusOK, proj)
-}
-
-func (s *Server) writeGroup(w http.ResponseWriter, r *http.Request, rc *request, id string, status int, proj projection) error {
-	var doc document
-	var version int64
-	err := s.store.View(r.Context(), func(tx *store.Tx) error {
-		g, err := tx.GetGroup(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		version = g.Version
-		doc, err = s.renderGroup(r.Context(), tx, g, rc, proj)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if status == http.StatusCreated {
-		w.Header().Set("Location", rc.base+"/Groups/"+id)
-	}
-	w.Header().Set("ETag", etag(version))
-	return s.writeJSON(w, rc, status, doc)
 }
 
 func groupConflict(g *store.Group) *Error {
@@ -233,4 +183,12 @@ func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, rc *request
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, rc *request) error {
+	return list(s, groupKind, w, r, rc)
+}
+
+func (s *Server) writeGroup(w http.ResponseWriter, r *http.Request, rc *request, id string, status int, proj projection) error {
+	return write(s, groupKind, w, r, rc, id, status, proj)
 }

@@ -57,34 +57,6 @@ func (s *Server) item(w http.ResponseWriter, r *http.Request, rc *request) error
 	return methodNotAllowed(w, http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete)
 }
 
-func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, rc *request) error {
-	lp, err := s.parseList(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	var docs []any
-	var total int
-	err = s.store.View(r.Context(), func(tx *store.Tx) error {
-		users, n, err := tx.FindUsers(r.Context(), lp.query)
-		if err != nil {
-			return err
-		}
-		total = n
-		for _, u := range users {
-			doc, err := s.renderUser(r.Context(), tx, u, rc, lp.proj)
-			if err != nil {
-				return err
-			}
-			docs = append(docs, doc)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return s.writeJSON(w, rc, http.StatusOK, listResponse(docs, total, lp.startIndex))
-}
-
 // renderUser renders a user with its groups, unless projected away.
 func (s *Server) renderUser(ctx context.Context, tx *store.Tx, u *store.User, rc *request, proj projection) (document, error) {
 	var groups []string
@@ -106,30 +78,6 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, rc *request, id
 		return err
 	}
 	return s.writeUser(w, r, rc, id, http.StatusOK, proj)
-}
-
-// writeUser answers with the user as stored now (after a write, the result
-// of it), with its ETag.
-func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, rc *request, id string, status int, proj projection) error {
-	var doc document
-	var version int64
-	err := s.store.View(r.Context(), func(tx *store.Tx) error {
-		u, err := tx.GetUser(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		version = u.Version
-		doc, err = s.renderUser(r.Context(), tx, u, rc, proj)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if status == http.StatusCreated {
-		w.Header().Set("Location", rc.base+"/Users/"+id)
-	}
-	w.Header().Set("ETag", etag(version))
-	return s.writeJSON(w, rc, status, doc)
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request, rc *request) error {
@@ -248,4 +196,12 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, rc *request,
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, rc *request) error {
+	return list(s, userKind, w, r, rc)
+}
+
+func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, rc *request, id string, status int, proj projection) error {
+	return write(s, userKind, w, r, rc, id, status, proj)
 }
