@@ -12,13 +12,34 @@ import (
 // apply, and the caller's transaction rolls everything back: a directory is
 // either fully before or fully after a run.
 func Apply(ctx context.Context, tx *store.Tx, p *Plan) error {
+	// Users and group records first, then memberships (the plan's order
+	// already), so that membership writes can be bracketed as one bulk load.
+	adds := 0
 	for _, a := range p.Actions {
 		if !a.Applies() {
+			continue
+		}
+		if a.Kind == SetMembers {
+			adds += len(a.Added)
 			continue
 		}
 		if err := applyOne(ctx, tx, a); err != nil {
 			return fmt.Errorf("%s %s %q: %w", a.Kind, a.Object, a.Name, err)
 		}
+	}
+	err := tx.BulkMembers(ctx, adds, func() error {
+		for _, a := range p.Actions {
+			if a.Kind != SetMembers || !a.Applies() {
+				continue
+			}
+			if err := applyOne(ctx, tx, a); err != nil {
+				return fmt.Errorf("%s %s %q: %w", a.Kind, a.Object, a.Name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	// Users found equal in full: record their fingerprints so that the next
 	// plan need not load them. Bookkeeping only; no attribute changes.

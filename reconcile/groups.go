@@ -139,33 +139,29 @@ func cloneGroup(g *store.Group) *store.Group {
 // Missing and never invented.
 func (pl *planner) planMembers(g *store.Group, sg connectors.Group) {
 	var missing []string
+	var fp store.MemberFP
 	want := pl.wantBuf[:0]
 	for _, sid := range sg.Members {
-		u := pl.srcToUser[sid]
-		if u == nil && pl.snap.Kind == connectors.Delta {
-			// A delta lists only changed users: fall back to the source's
-			// existing user with that id, unless this plan deactivates it.
-			if cur, ok := pl.ownedBySrc[sid]; ok && !pl.matched[cur.ID] {
-				u = cur
-			}
+		t := pl.srcToUser[sid]
+		if t == nil && pl.snap.Kind == connectors.Delta {
+			t = pl.deltaFallback(sid)
 		}
-		if u == nil {
+		if t == nil {
 			missing = append(missing, sid)
 			continue
 		}
 		// A source may list a member twice; the fingerprint needs each once.
-		// A stamp per group on the user pointer is cheaper than a set of
-		// strings, and a steady-state plan does this a million times.
-		if pl.visit[u] == pl.group {
+		if t.group == pl.group {
 			continue
 		}
-		pl.visit[u] = pl.group
-		want = append(want, u.ID)
+		t.group = pl.group
+		fp.Xor(t.memberHash())
+		want = append(want, t.u.ID)
 	}
 	pl.group++
 	pl.wantBuf = want
 	sort.Strings(missing)
-	if g.MembersFP != "" && store.MemberSetFingerprint(want) == g.MembersFP {
+	if g.MembersFP != "" && fp.String() == g.MembersFP {
 		// The stored members are exactly these: no need to read them.
 		if len(missing) > 0 {
 			pl.add(&Action{Kind: Skip, Object: "group", ID: g.ID, Name: g.DisplayName, SourceID: sg.SourceID,
@@ -219,6 +215,21 @@ func (pl *planner) planMembers(g *store.Group, sg connectors.Group) {
 	sort.Strings(want)
 	a.memberTo = want
 	pl.add(a)
+}
+
+// deltaFallback resolves a member id a delta does not list: a delta lists only
+// changed users, so it is the source's existing user with that id, unless
+// this plan deactivates it.
+func (pl *planner) deltaFallback(sid string) *target {
+	if t, ok := pl.fallback[sid]; ok {
+		return t
+	}
+	var t *target
+	if cur, ok := pl.ownedBySrc[sid]; ok && !pl.matched[cur.ID] {
+		t = pl.targetOf(cur)
+	}
+	pl.fallback[sid] = t
+	return t
 }
 
 func (pl *planner) member(id string) Member {

@@ -48,9 +48,9 @@ func TestMappedEqualAgreesWithDiff(t *testing.T) {
 			u, su := base()
 			tt.mod(u, &su)
 			want := u.Clone()
-			applyMapped(want, su)
+			applyMapped(want, &su)
 			changed := len(store.DiffUsers(u, want)) > 0
-			if got := mappedEqual(u, su); got == changed {
+			if got := mappedEqual(u, &su); got == changed {
 				t.Fatalf("mappedEqual = %v but apply-and-diff changed = %v (%v)", got, changed, store.DiffUsers(u, want))
 			}
 		})

@@ -10,8 +10,6 @@
 package reconcile
 
 import (
-	"github.com/google/uuid"
-
 	"github.com/dirsync/dirsync/connectors"
 	"github.com/dirsync/dirsync/store"
 )
@@ -211,7 +209,7 @@ func (s Summary) Counts() map[string]int {
 // record cannot block the others.
 func Build(st *State, snap *connectors.Snapshot, opts Options) *Plan {
 	if opts.NewID == nil {
-		opts.NewID = uuid.NewString
+		opts.NewID = store.NewID
 	}
 	p := &Plan{Source: opts.Source, Read: snap.Kind, Cursor: snap.Cursor,
 		needUsers: map[string]bool{}, needGroups: map[string]bool{}, stamps: map[string]string{}}

@@ -23,16 +23,52 @@ type planner struct {
 	byName      map[string]*store.User // folded userName -> user, whole directory
 	ownedBySrc  map[string]*store.User // source id -> the source's user (active first)
 	protected   map[string]bool
-	matched     map[string]bool        // directory user ids claimed by this snapshot
-	srcToUser   map[string]*store.User // snapshot source id -> directory user after the plan
+	matched     map[string]bool    // directory user ids claimed by this snapshot
+	srcToUser   map[string]*target // snapshot source id -> directory user after the plan
 	userByID    map[string]*store.User
 	activeOwned int
-	// Scratch space for planMembers; group numbers the groups so that visit
-	// can tell a member already seen in the current one.
+	// fallback holds the targets a delta's member lists reach through
+	// ownedBySrc (users the delta does not list).
+	fallback map[string]*target
+	targets  map[*store.User]*target
+	// Scratch space for planMembers; group numbers the groups so that a
+	// target can tell it was already listed by the current one.
 	seenBuf, haveBuf map[string]bool
 	wantBuf          []string
-	visit            map[*store.User]int
 	group            int
+}
+
+// target is a directory user as the member lists reach it. A steady-state
+// plan resolves a million member ids; keeping the id's fingerprint share and
+// a per-group stamp here avoids hashing each membership and a second map.
+type target struct {
+	u      *store.User
+	hash   store.MemberFP
+	hashed bool
+	group  int // the last group that listed this user
+}
+
+func (t *target) memberHash() store.MemberFP {
+	if !t.hashed {
+		t.hash, t.hashed = store.MemberHash(t.u.ID), true
+	}
+	return t.hash
+}
+
+// resolve records which directory user a snapshot user became.
+func (pl *planner) resolve(sourceID string, u *store.User) {
+	pl.srcToUser[sourceID] = pl.targetOf(u)
+}
+
+// targetOf returns the one target of u, so that two member ids reaching the
+// same user are still counted once.
+func (pl *planner) targetOf(u *store.User) *target {
+	t, ok := pl.targets[u]
+	if !ok {
+		t = &target{u: u}
+		pl.targets[u] = t
+	}
+	return t
 }
 
 func newPlanner(st *State, snap *connectors.Snapshot, opts Options, p *Plan) *planner {
@@ -42,10 +78,11 @@ func newPlanner(st *State, snap *connectors.Snapshot, opts Options, p *Plan) *pl
 		ownedBySrc: map[string]*store.User{},
 		protected:  map[string]bool{},
 		matched:    map[string]bool{},
-		srcToUser:  make(map[string]*store.User, len(snap.Users)),
+		srcToUser:  make(map[string]*target, len(snap.Users)),
 		userByID:   make(map[string]*store.User, len(st.Users)),
+		fallback:   map[string]*target{},
+		targets:    make(map[*store.User]*target, len(snap.Users)),
 		seenBuf:    map[string]bool{},
-		visit:      make(map[*store.User]int, len(st.Users)),
 		group:      1,
 		haveBuf:    map[string]bool{},
 	}
@@ -74,22 +111,27 @@ func (pl *planner) add(a *Action) { pl.plan.Actions = append(pl.plan.Actions, a)
 
 // validUsers drops, with a Skip each, users that cannot be applied: no
 // userName, a malformed email, or a userName or id that appears twice in one
-// snapshot (which of the two is right cannot be known).
-func (pl *planner) validUsers() []connectors.User {
-	names, ids := map[string]int{}, map[string]int{}
-	for _, u := range pl.snap.Users {
-		names[store.FoldName(u.UserName)]++
-		ids[u.SourceID]++
+// snapshot (which of the two is right cannot be known). It returns the
+// indexes of the others in the snapshot, and every user's folded userName.
+func (pl *planner) validUsers() (valid []int, folds []string) {
+	users := pl.snap.Users
+	folds = make([]string, len(users))
+	names, ids := make(map[string]int, len(users)), make(map[string]int, len(users))
+	for i := range users {
+		folds[i] = store.FoldName(users[i].UserName)
+		names[folds[i]]++
+		ids[users[i].SourceID]++
 	}
-	var out []connectors.User
-	for _, u := range pl.snap.Users {
+	valid = make([]int, 0, len(users))
+	for i := range users {
+		u := &users[i]
 		reason := ""
 		switch {
 		case strings.TrimSpace(u.UserName) == "":
 			reason = "no userName"
 		case u.SourceID == "":
 			reason = "no source id"
-		case names[store.FoldName(u.UserName)] > 1:
+		case names[folds[i]] > 1:
 			reason = "userName appears more than once in the source's data"
 		case ids[u.SourceID] > 1:
 			reason = "source id appears more than once in the source's data"
@@ -100,19 +142,58 @@ func (pl *planner) validUsers() []connectors.User {
 			pl.add(&Action{Kind: Skip, Object: "user", Name: u.UserName, SourceID: u.SourceID, Reason: reason})
 			continue
 		}
-		out = append(out, u)
+		valid = append(valid, i)
 	}
-	return out
+	return valid, folds
 }
 
+// validEmail reports whether s is a bare address (what net/mail parses to
+// itself). Nearly every address is a plain dot-atom, which is checked here
+// without the parser; the parser decides the rest.
 func validEmail(s string) bool {
+	if simpleAddress(s) {
+		return true
+	}
 	a, err := mail.ParseAddress(s)
 	return err == nil && a.Address == s
 }
 
+// simpleAddress reports whether s is local@domain with both parts dot-atoms
+// of letters, digits and "._%+-" (no leading, trailing or doubled dots), a
+// subset of RFC 5322 that net/mail accepts unchanged.
+func simpleAddress(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 {
+		return false
+	}
+	return dotAtom(s[:at]) && dotAtom(s[at+1:])
+}
+
+func dotAtom(s string) bool {
+	prevDot := true // no leading dot
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if prevDot {
+				return false
+			}
+			prevDot = true
+			continue
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '_', c == '%', c == '+', c == '-':
+		default:
+			return false
+		}
+		prevDot = false
+	}
+	return !prevDot // no trailing dot
+}
+
 func (pl *planner) planUsers() {
-	for _, su := range pl.validUsers() {
-		pl.planUser(su)
+	valid, folds := pl.validUsers()
+	for _, i := range valid {
+		pl.planUser(&pl.snap.Users[i], folds[i])
 	}
 	switch pl.snap.Kind {
 	case connectors.Full:
@@ -151,30 +232,38 @@ func (pl *planner) deactivate(u *store.User, reason string) {
 
 // match finds the directory user a snapshot user is, following the source's
 // rules, and says how it was found.
-func (pl *planner) match(su connectors.User) (cur *store.User, byID bool) {
+// rules, and says how it was found; named is the directory user holding the
+// snapshot user's userName (fold), if any.
+func (pl *planner) match(su *connectors.User, fold string) (cur, named *store.User, byID bool) {
+	named = pl.byName[fold]
 	if pl.opts.RenameInPlace {
 		if u, ok := pl.ownedBySrc[su.SourceID]; ok && !pl.matched[u.ID] {
-			return u, true
+			return u, named, true
 		}
 	}
-	if u, ok := pl.byName[store.FoldName(su.UserName)]; ok && !pl.matched[u.ID] {
-		return u, false
+	if named != nil && !pl.matched[named.ID] {
+		return named, named, false
 	}
-	return nil, false
+	return nil, named, false
 }
 
-func (pl *planner) planUser(su connectors.User) {
+// isProtected reports whether a userName (folded) is in protected_users.
+func (pl *planner) isProtected(fold string) bool {
+	return len(pl.protected) > 0 && pl.protected[fold]
+}
+
+func (pl *planner) planUser(su *connectors.User, fold string) {
 	src := pl.opts.Source
-	cur, _ := pl.match(su)
+	cur, named, _ := pl.match(su, fold)
 	skip := func(kind Kind, id, reason string) {
 		pl.add(&Action{Kind: kind, Object: "user", ID: id, Name: su.UserName, SourceID: su.SourceID, Reason: reason})
 	}
-	if pl.protected[store.FoldName(su.UserName)] || (cur != nil && pl.protected[store.FoldName(cur.UserName)]) {
+	if pl.isProtected(fold) || (cur != nil && pl.isProtected(store.FoldName(cur.UserName))) {
 		id := ""
 		if cur != nil {
 			id = cur.ID
 			pl.matched[cur.ID] = true
-			pl.srcToUser[su.SourceID] = cur
+			pl.resolve(su.SourceID, cur)
 		}
 		skip(Skip, id, "protected user (safety.protected_users)")
 		return
@@ -183,7 +272,7 @@ func (pl *planner) planUser(su connectors.User) {
 	if cur == nil {
 		u := &store.User{ID: pl.opts.NewID(), Owner: src, PullFP: fp}
 		applyMapped(u, su)
-		pl.srcToUser[su.SourceID] = u
+		pl.resolve(su.SourceID, u)
 		pl.userByID[u.ID] = u
 		pl.add(&Action{Kind: CreateUser, Object: "user", ID: u.ID, Name: u.UserName, SourceID: su.SourceID,
 			user: u})
@@ -194,8 +283,8 @@ func (pl *planner) planUser(su connectors.User) {
 		return
 	}
 	// A rename in place must not collide with another user's name.
-	if other, ok := pl.byName[store.FoldName(su.UserName)]; ok && other.ID != cur.ID {
-		skip(Conflict, cur.ID, fmt.Sprintf("cannot rename %q: userName is taken by another user (%s)", cur.UserName, ownerOf(other)))
+	if named != nil && named.ID != cur.ID {
+		skip(Conflict, cur.ID, fmt.Sprintf("cannot rename %q: userName is taken by another user (%s)", cur.UserName, ownerOf(named)))
 		pl.matched[cur.ID] = true
 		return
 	}
@@ -203,17 +292,17 @@ func (pl *planner) planUser(su connectors.User) {
 	if cur.Owner == src && cur.PullFP != "" && cur.PullFP == fp {
 		// The steady state: unchanged since a pull applied this very record
 		// (any other write clears the fingerprint). Nothing to load.
-		pl.srcToUser[su.SourceID] = cur
+		pl.resolve(su.SourceID, cur)
 		return
 	}
 	if !pl.st.Full[cur.ID] {
 		// Decided in the second pass, with the full record.
 		pl.plan.needUsers[cur.ID] = true
-		pl.srcToUser[su.SourceID] = cur
+		pl.resolve(su.SourceID, cur)
 		return
 	}
 	if cur.Owner == src && mappedEqual(cur, su) {
-		pl.srcToUser[su.SourceID] = cur
+		pl.resolve(su.SourceID, cur)
 		pl.plan.stamps[cur.ID] = fp
 		return
 	}
@@ -221,7 +310,7 @@ func (pl *planner) planUser(su connectors.User) {
 	want.Owner = src
 	want.PullFP = fp
 	applyMapped(want, su)
-	pl.srcToUser[su.SourceID] = want
+	pl.resolve(su.SourceID, want)
 	pl.userByID[want.ID] = want
 	changes := store.DiffUsers(cur, want)
 	kind := UpdateUser
@@ -252,9 +341,11 @@ func ownerOf(u *store.User) string {
 
 // sourceFingerprint identifies the mapped attributes of a source record as
 // applied by source; equal fingerprints mean equal attributes.
-func sourceFingerprint(su connectors.User, source string) string {
-	h := sha256.New()
-	field := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
+func sourceFingerprint(su *connectors.User, source string) string {
+	// One buffer hashed once: a hash.Hash would copy every field to the heap.
+	var arr [512]byte
+	buf := arr[:0]
+	field := func(s string) { buf = append(append(buf, s...), 0) }
 	field(source)
 	field(su.SourceID)
 	field(su.ExternalID)
@@ -273,12 +364,13 @@ func sourceFingerprint(su connectors.User, source string) string {
 		field(k)
 		field(su.Enterprise[k])
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:16])
 }
 
 // mappedEqual reports whether applying su to u would change nothing; it
 // mirrors applyMapped without allocating.
-func mappedEqual(u *store.User, su connectors.User) bool {
+func mappedEqual(u *store.User, su *connectors.User) bool {
 	if u.UserName != su.UserName || u.SourceID != su.SourceID || u.ExternalID != su.ExternalID ||
 		u.DisplayName != su.DisplayName || u.Name.GivenName != su.GivenName ||
 		u.Name.FamilyName != su.FamilyName || u.Active != su.Active {
@@ -310,7 +402,7 @@ func mappedEqual(u *store.User, su connectors.User) bool {
 
 // applyMapped writes the attributes a source manages onto u, leaving every
 // other attribute (pushed extras, other emails) as it is.
-func applyMapped(u *store.User, su connectors.User) {
+func applyMapped(u *store.User, su *connectors.User) {
 	u.UserName = su.UserName
 	u.SourceID = su.SourceID
 	u.ExternalID = su.ExternalID

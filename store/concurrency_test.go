@@ -175,7 +175,7 @@ func TestMembers(t *testing.T) {
 	if fmt.Sprint(byGroup[gid]) != fmt.Sprint([]string{ids["c"]}) {
 		t.Fatalf("MembersByGroup = %v", byGroup)
 	}
-	// Deleting a user drops its memberships (foreign keys are on).
+	// Deleting a user drops its memberships (a trigger does).
 	mustUpdate(t, s, func(tx *Tx) error { return tx.DeleteUser(ctx, ids["c"], 0) })
 	assertCount(t, s, "memberships", 0)
 }

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
+	"strings"
 	"testing"
 )
 
@@ -114,5 +117,23 @@ func TestPullFingerprintClearedByOtherWrites(t *testing.T) {
 	mustUpdate(t, s, func(tx *Tx) error { return tx.SetPullFingerprints(ctx, map[string]string{id: "fp3"}) })
 	if u := get(); u.PullFP != "fp3" || u.DisplayName != "pulled" {
 		t.Fatalf("stamp: %+v", u)
+	}
+}
+
+// MemberHash is FNV-1a 128 written out by hand; it must stay bit-for-bit what
+// hash/fnv computes, or every stored fingerprint would disagree with it.
+func TestMemberHashIsFNV128a(t *testing.T) {
+	inputs := []string{"", "a", "00u0000001", "3f1c2a9e-7b4d-4c1e-9a55-0e2f6d8b1c3a", "Ünïcødé 用户", strings.Repeat("x", 1000)}
+	for i := range 200 {
+		inputs = append(inputs, fmt.Sprintf("user-%d-%x", i, i*7919))
+	}
+	for _, in := range inputs {
+		h := fnv.New128a()
+		h.Write([]byte(in))
+		sum := h.Sum(nil)
+		want := MemberFP{binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:])}
+		if got := MemberHash(in); got != want {
+			t.Fatalf("MemberHash(%q) = %x, hash/fnv says %x", in, got, want)
+		}
 	}
 }

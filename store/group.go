@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // Group is one directory group. Members are kept apart (see GroupMembers) so
@@ -115,7 +113,7 @@ func (t *Tx) CreateGroup(ctx context.Context, g *Group) error {
 		return errors.New("create group: displayName is required")
 	}
 	if g.ID == "" {
-		g.ID = uuid.NewString()
+		g.ID = NewID()
 	}
 	g.Created, g.LastModified, g.Version = t.now, t.now, 1
 	g.MembersFP = MemberSetFingerprint(nil)
