@@ -147,12 +147,16 @@ func (t *Tx) editMembers(ctx context.Context, groupID string, add, remove []stri
 	}
 	var addPKs, removePKs []int64
 	if len(add) > 0 {
-		existing, err := t.userKeys(ctx, add)
+		ids := dedupe(add)
+		looked, err := t.userKeys(ctx, ids)
 		if err != nil {
 			return mc, fmt.Errorf("look up members: %w", err)
 		}
-		for _, id := range dedupe(add) {
-			pk, ok := existing[id]
+		for _, id := range ids {
+			pk, ok := t.userPKs[id]
+			if !ok {
+				pk, ok = looked[id]
+			}
 			switch {
 			case !ok:
 				mc.Missing = append(mc.Missing, id)
@@ -162,7 +166,7 @@ func (t *Tx) editMembers(ctx context.Context, groupID string, add, remove []stri
 			}
 		}
 	}
-	if replace {
+	if replace && len(have) > 0 {
 		want := toSet(add)
 		for id, pk := range have {
 			if !want[id] {
@@ -266,6 +270,11 @@ func toSet(ids []string) map[string]bool {
 }
 
 func dedupe(ids []string) []string {
+	if slices.IsSorted(ids) {
+		// A reconcile passes sorted lists: neighbours are the duplicates,
+		// and a million memberships need no map.
+		return slices.Compact(slices.Clone(ids))
+	}
 	seen := make(map[string]bool, len(ids))
 	out := ids[:0:0]
 	for _, id := range ids {
@@ -309,29 +318,20 @@ func (t *Tx) MembersOf(ctx context.Context, groupIDs []string) (map[string][]str
 	return out, rows.Err()
 }
 
-// userKeys resolves user ids to internal keys, from the transaction's cache
-// where it can; unknown ids are left out.
+// userKeys resolves to internal keys the user ids that the transaction's
+// cache (users it created) does not hold; unknown ids are left out. Callers
+// look in t.userPKs first.
 func (t *Tx) userKeys(ctx context.Context, ids []string) (map[string]int64, error) {
-	out := make(map[string]int64, len(ids))
 	var miss []string
 	for _, id := range ids {
-		if pk, ok := t.userPKs[id]; ok {
-			out[id] = pk
-		} else {
+		if _, ok := t.userPKs[id]; !ok {
 			miss = append(miss, id)
 		}
 	}
 	if len(miss) == 0 {
-		return out, nil
+		return nil, nil
 	}
-	found, err := t.pkMap(ctx, `SELECT u.id, u.pk FROM json_each(?) j JOIN users u ON u.id = j.value`, jsonList(miss))
-	if err != nil {
-		return nil, err
-	}
-	for id, pk := range found {
-		out[id] = pk
-	}
-	return out, nil
+	return t.pkMap(ctx, `SELECT u.id, u.pk FROM json_each(?) j JOIN users u ON u.id = j.value`, jsonList(miss))
 }
 
 // insertMemberships adds rows in batches of multi-row VALUES statements,
