@@ -98,6 +98,15 @@ var (
 	populatedErr  error
 )
 
+// TestMain removes the benchmark fixture (about 220 MB) when the binary ends.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if populatedPath != "" {
+		os.RemoveAll(filepath.Dir(populatedPath))
+	}
+	os.Exit(code)
+}
+
 // populated returns a database file holding the benchmark directory, built
 // once per test binary and copied for each benchmark.
 func populated(b *testing.B) string {
