@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -238,5 +239,39 @@ func TestStatusFromStoreFailures(t *testing.T) {
 	if s.ConsecutiveFailures != 3 || s.LastRun.Outcome != store.OutcomeFailed || len(s.Alerts) != 1 ||
 		s.Alerts[0].Kind != AlertFailures {
 		t.Errorf("status = %+v, want 3 failures and the failure alert", s)
+	}
+}
+
+// After a restart, status read from the store still says why deactivations
+// are held: the reason is stored with the run.
+func TestStatusFromStoreHeldReason(t *testing.T) {
+	cfg := testConfig(t, `source "okta" "corp" {
+  pull     = true
+  schedule = "@every 1h"
+}`)
+	st := openStore(t)
+	all := &connectors.Snapshot{Kind: connectors.Full}
+	for i := range 20 {
+		all.Users = append(all.Users, connectors.User{SourceID: fmt.Sprint("00u", i),
+			UserName: fmt.Sprintf("u%d@example.com", i), Active: true})
+	}
+	src := &readSource{snap: all}
+	sync := engineSync(st, src)
+	if _, err := sync(context.Background(), cfg.Source("corp"), true); err != nil {
+		t.Fatal(err)
+	}
+	// 5 of 20 gone: 25% is over max_deactivation_percent = 10.
+	src.snap = &connectors.Snapshot{Kind: connectors.Full, Users: all.Users[5:]}
+	rep, err := sync(context.Background(), cfg.Source("corp"), true)
+	if err != nil || rep.Outcome != store.OutcomeHeld {
+		t.Fatalf("second run: %v, %v; want held", rep.Outcome, err)
+	}
+	got, err := StatusFromStore(context.Background(), st, cfg, AlertConfig{}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := got.Sources[0]
+	if s.HeldDeactivations != 5 || s.HeldReason != rep.Plan.HeldReason || s.HeldReason == "" {
+		t.Errorf("status = held %d, reason %q; want 5 and %q", s.HeldDeactivations, s.HeldReason, rep.Plan.HeldReason)
 	}
 }

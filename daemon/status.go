@@ -133,8 +133,11 @@ func stateFromRuns(runs []store.Run) *sourceState {
 		}
 		rs := RunStatus{ID: r.ID, Kind: r.Kind, Started: r.Started, Finished: r.Finished,
 			DurationMS: r.Duration().Milliseconds(), Outcome: r.Outcome, Counts: r.Counts, Error: r.Error}
-		// The held reason is in the audit log, not in the run.
-		s.record(rs, r.Counts["held"], "")
+		reason := ""
+		if r.Outcome == store.OutcomeHeld {
+			reason = r.Note
+		}
+		s.record(rs, r.Counts["held"], reason)
 	}
 	return s
 }

@@ -171,7 +171,10 @@ func (e *Engine) finish(ctx context.Context, rep *Report, run *store.Run, err er
 	default:
 		rep.Outcome = store.OutcomeSuccess
 	}
-	run.Outcome, run.Counts = rep.Outcome, rep.Summary().Counts()
+	run.Outcome, run.Counts, run.Note = rep.Outcome, rep.Summary().Counts(), rep.Note
+	if rep.Outcome == store.OutcomeHeld {
+		run.Note = rep.Plan.HeldReason
+	}
 	if rep.Outcome != store.OutcomeFailed {
 		s := rep.Summary()
 		log.Info("sync finished", "outcome", rep.Outcome, "read", rep.Read, "creates", s.Creates,

@@ -48,8 +48,8 @@ func TestMigrationFourKeepsMemberships(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, _ := s.SchemaVersion(ctx); v != 4 {
-		t.Fatalf("schema version %d after open, want 4", v)
+	if v, _ := s.SchemaVersion(ctx); v != 5 {
+		t.Fatalf("schema version %d after open, want 5", v)
 	}
 	assertCount(t, s, "memberships", 3)
 	if err := s.CheckIntegrity(ctx); err != nil {

@@ -32,6 +32,8 @@ type Run struct {
 	Outcome  string         `json:"outcome"`
 	Counts   map[string]int `json:"counts,omitempty"`
 	Error    string         `json:"error,omitempty"`
+	// Note is why deactivations were held, or another remark on the run.
+	Note string `json:"note,omitempty"`
 }
 
 // Duration is how long a finished run took.
@@ -56,8 +58,8 @@ func (s *Store) StartRun(ctx context.Context, r *Run) error {
 
 // FinishRun records a run's end, outcome, counts and error.
 func (s *Store) FinishRun(ctx context.Context, r *Run) error {
-	_, err := s.writer.ExecContext(ctx, `UPDATE sync_runs SET finished = ?, outcome = ?, counts = ?, error = ?
-		WHERE id = ?`, formatTime(r.Finished), r.Outcome, marshalJSON(r.Counts, "{}"), r.Error, r.ID)
+	_, err := s.writer.ExecContext(ctx, `UPDATE sync_runs SET finished = ?, outcome = ?, counts = ?, error = ?,
+		note = ? WHERE id = ?`, formatTime(r.Finished), r.Outcome, marshalJSON(r.Counts, "{}"), r.Error, r.Note, r.ID)
 	if err != nil {
 		return fmt.Errorf("record run end: %w", err)
 	}
@@ -70,8 +72,8 @@ func (s *Store) Runs(ctx context.Context, source string, limit int) ([]Run, erro
 	if limit <= 0 {
 		limit = 20
 	}
-	q, args := `SELECT id, source, kind, dry_run, started, COALESCE(finished, ''), outcome, counts, error
-		FROM sync_runs`, []any{}
+	q, args := `SELECT id, source, kind, dry_run, started, COALESCE(finished, ''), outcome, counts, error,
+		note FROM sync_runs`, []any{}
 	if source != "" {
 		q, args = q+" WHERE source = ?", append(args, source)
 	}
@@ -87,7 +89,7 @@ func (s *Store) Runs(ctx context.Context, source string, limit int) ([]Run, erro
 			started, finished, count string
 		)
 		if err := rows.Scan(&r.ID, &r.Source, &r.Kind, &r.DryRun, &started, &finished, &r.Outcome,
-			&count, &r.Error); err != nil {
+			&count, &r.Error, &r.Note); err != nil {
 			return nil, fmt.Errorf("list runs: %w", err)
 		}
 		r.Started, r.Finished = parseTime(started), parseTime(finished)

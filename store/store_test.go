@@ -38,8 +38,8 @@ func TestMigrateFromEmptyAndReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, err := s.SchemaVersion(ctx)
-	if err != nil || v != 4 {
-		t.Fatalf("schema version = %d, %v; want 4", v, err)
+	if err != nil || v != 5 {
+		t.Fatalf("schema version = %d, %v; want 5", v, err)
 	}
 	mustUpdate(t, s, func(tx *Tx) error { return tx.CreateUser(ctx, &User{UserName: "a@x", Active: true}) })
 	s.Close()
