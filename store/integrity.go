@@ -10,7 +10,7 @@ import (
 // every membership names an existing user and group (memberships carry no
 // foreign keys since migration 4) and that every group's member fingerprint
 // matches its rows. It reads the whole directory, so it is meant for tests and
-// for an admin's occasional check, not for every request.
+// for an admin's occasional check (dirsync check), not for every request.
 func (s *Store) CheckIntegrity(ctx context.Context) error {
 	return s.View(ctx, func(tx *Tx) error {
 		var problems []string

@@ -126,6 +126,7 @@ endpoint the IdPs push to, dry-run reports, and an audit trail of every change.
 		a.configCommand(),
 		a.tokenCommand(),
 		a.auditCommand(),
+		a.checkCommand(),
 	)
 	for _, c := range a.extraCommands() {
 		root.AddCommand(c)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dirsync/dirsync/config"
 	"github.com/dirsync/dirsync/store"
 )
 
@@ -207,5 +209,56 @@ func TestMissingConfigIsClear(t *testing.T) {
 	r := runCLI(t, nil, "--config", "/nonexistent/dirsync.hcl", "token", "list")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "/nonexistent/dirsync.hcl") {
 		t.Fatalf("missing config: %+v", r)
+	}
+}
+
+// check passes on a consistent directory and names the problem otherwise.
+func TestCheck(t *testing.T) {
+	path := writeConfig(t, `source "okta" "okta" {}`)
+	envv := map[string]string{"DIRSYNC_CONFIG": path}
+	ctx := context.Background()
+	// An empty directory is consistent; the first run creates the database.
+	if r := runCLI(t, envv, "check"); r.code != exitOK {
+		t.Fatalf("check on an empty directory: %+v", r)
+	}
+	cfg, err := config.Load(path, sourceTypes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, cfg.DatabasePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Update(ctx, store.Actor{Channel: store.ChannelCLI}, func(tx *store.Tx) error {
+		u, g := &store.User{UserName: "ann@example.com"}, &store.Group{DisplayName: "Eng"}
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		if err := tx.CreateGroup(ctx, g); err != nil {
+			return err
+		}
+		_, err := tx.AddMembers(ctx, g.ID, []string{u.ID})
+		return err
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, envv, "check")
+	if r.code != exitOK || !strings.HasPrefix(r.stdout, "ok: ") {
+		t.Fatalf("check on a consistent directory: %+v", r)
+	}
+	// Corrupt it behind the store's back, as a hand edit would.
+	db, err := sql.Open("sqlite", cfg.DatabasePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("UPDATE groups SET members_fp = '00000000000000000000000000000000'"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	r = runCLI(t, envv, "check")
+	if r.code != exitError || !strings.Contains(r.stderr, `"Eng"`) || !strings.Contains(r.stderr, "member fingerprint") {
+		t.Fatalf("check on a corrupted directory: %+v", r)
 	}
 }
