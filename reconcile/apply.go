@@ -14,22 +14,9 @@ import (
 func Apply(ctx context.Context, tx *store.Tx, p *Plan) error {
 	// Users and group records first, then memberships (the plan's order
 	// already), so that membership writes can be bracketed as one bulk load.
-	adds := 0
-	for _, a := range p.Actions {
-		if !a.Applies() {
-			continue
-		}
-		if a.Kind == SetMembers {
-			adds += len(a.Added)
-			continue
-		}
-		if err := applyOne(ctx, tx, a); err != nil {
-			return fmt.Errorf("%s %s %q: %w", a.Kind, a.Object, a.Name, err)
-		}
-	}
-	err := tx.BulkMembers(ctx, adds, func() error {
+	applyKinds := func(members bool) error {
 		for _, a := range p.Actions {
-			if a.Kind != SetMembers || !a.Applies() {
+			if !a.Applies() || (a.Kind == SetMembers) != members {
 				continue
 			}
 			if err := applyOne(ctx, tx, a); err != nil {
@@ -37,8 +24,17 @@ func Apply(ctx context.Context, tx *store.Tx, p *Plan) error {
 			}
 		}
 		return nil
-	})
-	if err != nil {
+	}
+	if err := applyKinds(false); err != nil {
+		return err
+	}
+	adds := 0
+	for _, a := range p.Actions {
+		if a.Kind == SetMembers && a.Applies() {
+			adds += len(a.Added)
+		}
+	}
+	if err := tx.BulkMembers(ctx, adds, func() error { return applyKinds(true) }); err != nil {
 		return err
 	}
 	// Users found equal in full: record their fingerprints so that the next

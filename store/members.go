@@ -148,17 +148,14 @@ func (t *Tx) editMembers(ctx context.Context, groupID string, add, remove []stri
 	var addPKs, removePKs []int64
 	if len(add) > 0 {
 		ids := dedupe(add)
-		looked, err := t.userKeys(ctx, ids)
+		pks, err := t.userKeys(ctx, ids)
 		if err != nil {
 			return mc, fmt.Errorf("look up members: %w", err)
 		}
-		for _, id := range ids {
-			pk, ok := t.userPKs[id]
-			if !ok {
-				pk, ok = looked[id]
-			}
+		for i, id := range ids {
+			pk := pks[i]
 			switch {
-			case !ok:
+			case pk == 0:
 				mc.Missing = append(mc.Missing, id)
 			case have[id] == 0:
 				mc.Added = append(mc.Added, id)
@@ -318,20 +315,32 @@ func (t *Tx) MembersOf(ctx context.Context, groupIDs []string) (map[string][]str
 	return out, rows.Err()
 }
 
-// userKeys resolves to internal keys the user ids that the transaction's
-// cache (users it created) does not hold; unknown ids are left out. Callers
-// look in t.userPKs first.
-func (t *Tx) userKeys(ctx context.Context, ids []string) (map[string]int64, error) {
+// userKeys resolves user ids to internal keys, aligned with ids (0 for an
+// unknown id; keys start at 1): from the transaction's cache of the users it
+// created where it can, with one query for the rest.
+func (t *Tx) userKeys(ctx context.Context, ids []string) ([]int64, error) {
+	pks := make([]int64, len(ids))
 	var miss []string
-	for _, id := range ids {
-		if _, ok := t.userPKs[id]; !ok {
+	for i, id := range ids {
+		if pk, ok := t.userPKs[id]; ok {
+			pks[i] = pk
+		} else {
 			miss = append(miss, id)
 		}
 	}
 	if len(miss) == 0 {
-		return nil, nil
+		return pks, nil
 	}
-	return t.pkMap(ctx, `SELECT u.id, u.pk FROM json_each(?) j JOIN users u ON u.id = j.value`, jsonList(miss))
+	found, err := t.pkMap(ctx, `SELECT u.id, u.pk FROM json_each(?) j JOIN users u ON u.id = j.value`, jsonList(miss))
+	if err != nil {
+		return nil, err
+	}
+	for i, id := range ids {
+		if pks[i] == 0 {
+			pks[i] = found[id]
+		}
+	}
+	return pks, nil
 }
 
 // insertMemberships adds rows in batches of multi-row VALUES statements,
