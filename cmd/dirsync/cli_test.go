@@ -217,6 +217,14 @@ func TestCheck(t *testing.T) {
 	path := writeConfig(t, `source "okta" "okta" {}`)
 	envv := map[string]string{"DIRSYNC_CONFIG": path}
 	ctx := context.Background()
+	if r := runCLI(t, envv, "check", "extra"); r.code != exitUsage || !strings.Contains(r.stderr, "extra") {
+		t.Fatalf("check with an argument: %+v", r)
+	}
+	bad := writeConfig(t, `source "okta" "okta" { no_such_setting = 1 }`)
+	if r := runCLI(t, map[string]string{"DIRSYNC_CONFIG": bad}, "check"); r.code != exitUsage ||
+		!strings.Contains(r.stderr, "dirsync.hcl:") {
+		t.Fatalf("check with a broken config: %+v", r)
+	}
 	// An empty directory is consistent; the first run creates the database.
 	if r := runCLI(t, envv, "check"); r.code != exitOK {
 		t.Fatalf("check on an empty directory: %+v", r)
